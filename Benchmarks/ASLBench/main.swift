@@ -1,0 +1,1 @@
+print("ASLBench: no benchmarks yet")

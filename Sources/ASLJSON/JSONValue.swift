@@ -1,0 +1,74 @@
+/// A JSON value as the VM sees it.
+///
+/// `JSONValue` is small (two words plus a tag) and cheap to copy: strings, arrays and
+/// objects are copy-on-write, so sharing a value between executions or threads costs a
+/// reference-count increment. Objects keep their keys in the order they were written, as AWS
+/// does, and numbers keep their kind (see ``JSONNumber``).
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+}
+
+extension JSONValue {
+    /// An integer value.
+    @inlinable public static func int(_ value: Int) -> JSONValue { .number(.int(Int64(value))) }
+    /// A floating-point value.
+    @inlinable public static func double(_ value: Double) -> JSONValue { .number(.double(value)) }
+
+    /// The field `key` of an object, or `nil` when this is not an object or has no such field.
+    @inlinable public subscript(key: String) -> JSONValue? {
+        if case .object(let object) = self { return object[key] }
+        return nil
+    }
+
+    /// The element at `index` of an array, or `nil` when out of range or not an array.
+    @inlinable public subscript(index: Int) -> JSONValue? {
+        if case .array(let array) = self, index >= 0, index < array.count { return array[index] }
+        return nil
+    }
+
+    @inlinable public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    @inlinable public var numberValue: JSONNumber? { if case .number(let n) = self { return n }; return nil }
+    @inlinable public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    @inlinable public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
+    @inlinable public var isNull: Bool { if case .null = self { return true }; return false }
+
+    /// The JSON type name used in error messages ("object", "array", "string", "number", "boolean", "null").
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
+    ExpressibleByDictionaryLiteral
+{
+    public init(nilLiteral: ()) { self = .null }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .number(.int(value)) }
+    public init(floatLiteral value: Double) { self = .number(.double(value)) }
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        var object = JSONObject(minimumCapacity: elements.count)
+        for (k, v) in elements { object[k] = v }
+        self = .object(object)
+    }
+}
+
+extension JSONValue: CustomStringConvertible {
+    /// The compact serialization, byte-identical to what AWS emits.
+    public var description: String { JSONWriter.string(self) }
+}
