@@ -18,20 +18,20 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var location: JSONPointer?
-    /// A location that is not a JSON pointer, such as a JSON parser position
-    /// (`[Source: (String)"..."; line: 1, column: 4]`); used only when `location` is `nil`.
-    public var rawLocation: String?
+    /// The location as AWS prints it: the pointer with array indices in brackets
+    /// (`/States/C/Choices[0]/Next`), or a parser position for JSON syntax errors
+    /// (`[Source: (String)"..."; line: 1, column: 4]`). `nil` when there is no location.
+    public var locationText: String?
 
-    public init(_ severity: Severity = .error, code: String, message: String, location: JSONPointer?, rawLocation: String? = nil) {
+    /// Creates a diagnostic; `locationText` defaults to the pointer's RFC 6901 form
+    /// (``Validator`` re-renders it with bracketed array indices).
+    public init(_ severity: Severity = .error, code: String, message: String, location: JSONPointer?, locationText: String? = nil) {
         self.severity = severity
         self.code = code
         self.message = message
         self.location = location
-        self.rawLocation = rawLocation
+        self.locationText = locationText ?? location?.description
     }
-
-    /// The location as AWS prints it (`/States/Foo`), if any.
-    public var locationText: String? { location?.description ?? rawLocation }
 
     /// `location: severity code: message`, e.g. `/States/A/Next: ERROR MISSING_TRANSITION_TARGET: ...`.
     public var description: String {

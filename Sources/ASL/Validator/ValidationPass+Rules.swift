@@ -1,0 +1,206 @@
+import ASLJSON
+
+extension ValidationPass {
+    // MARK: - Retry / Catch (ASL-REFERENCE §7.3, §7.4)
+
+    /// `ErrorEquals`: non-empty; `States.ALL` alone and only in the last rule.
+    mutating func checkErrorEquals(_ rule: JSONObject, index: Int, count: Int, field: String, at rp: JSONPointer) {
+        guard case .array(let names)? = rule["ErrorEquals"] else { return }
+        if names.isEmpty { schema("Value cannot be empty", at: rp / "ErrorEquals") }
+        if names.contains(.string(StatesError.all)) {
+            if names.count > 1 {
+                schema("States.ALL must appear alone in 'ErrorEquals'; it cannot be combined with other error names", at: rp / "ErrorEquals")
+            }
+            if index != count - 1 {
+                schema("A \(field) rule with States.ALL must be the last one in '\(field)'", at: rp / "ErrorEquals")
+            }
+        }
+    }
+
+    mutating func checkRetry(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        guard case .array(let rules)? = o["Retry"] else { return }
+        for (i, rule) in rules.enumerated() {
+            guard case .object(let r) = rule else { continue }  // reported by the decoder
+            let rp = p / "Retry" / i
+            checkFields(r, allowed: ["ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds",
+                                     "JitterStrategy", "Comment"], at: rp)
+            _ = requireFields(r, ["ErrorEquals"], at: rp)
+            checkErrorEquals(r, index: i, count: rules.count, field: "Retry", at: rp)
+            intRange(r, "IntervalSeconds", min: 1, max: 99_999_999, at: rp)
+            intRange(r, "MaxAttempts", min: 0, max: 99_999_999, at: rp)
+            intRange(r, "MaxDelaySeconds", min: 1, max: 31_622_400, at: rp)
+            if case .number(let n)? = r["BackoffRate"], n.doubleValue < 1.0 {
+                schema("Minimum value is 1.0", at: rp / "BackoffRate")
+            }
+        }
+    }
+
+    mutating func checkCatch(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        guard case .array(let rules)? = o["Catch"] else { return }
+        let jsonPath = state.queryLanguage == .jsonPath
+        for (i, rule) in rules.enumerated() {
+            guard case .object(let c) = rule else { continue }
+            let cp = p / "Catch" / i
+            checkFields(c, allowed: jsonPath ? ["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"]
+                                             : ["ErrorEquals", "Next", "Output", "Assign", "Comment"],
+                        otherLanguage: jsonPath ? ["Output"] : ["ResultPath"], language: state.queryLanguage, at: cp)
+            _ = requireFields(c, ["ErrorEquals", "Next"], at: cp)
+            checkErrorEquals(c, index: i, count: rules.count, field: "Catch", at: cp)
+            if jsonPath, case .string(let path)? = c["ResultPath"] {
+                checkPathValue(path, field: "ResultPath", .resultPath, at: cp / "ResultPath")
+            }
+            if !jsonPath, let output = c["Output"] { checkJSONataTemplate(output, field: "Output", objectOrExpression: false, at: cp / "Output") }
+            if let assign = c["Assign"] { checkAssign(assign, language: state.queryLanguage, at: cp / "Assign") }
+        }
+    }
+
+    // MARK: - Choice (ASL-REFERENCE §5)
+
+    /// Comparison operators and the JSON type of their literal operand.
+    static let comparisonOperators: [String: String] = {
+        var table: [String: String] = [:]
+        for suffix in ["Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"] {
+            table["String" + suffix] = "string"
+            table["Numeric" + suffix] = "number"
+            table["Timestamp" + suffix] = "timestamp"
+            table["String" + suffix + "Path"] = "path"
+            table["Numeric" + suffix + "Path"] = "path"
+            table["Timestamp" + suffix + "Path"] = "path"
+        }
+        table["StringMatches"] = "string"
+        table["BooleanEquals"] = "boolean"
+        table["BooleanEqualsPath"] = "path"
+        for test in ["IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"] { table[test] = "boolean" }
+        return table
+    }()
+
+    mutating func checkChoice(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        guard requireFields(o, ["Choices"], at: p), case .array(let rules)? = o["Choices"] else { return }
+        if rules.isEmpty { schema("Value cannot be empty", at: p / "Choices") }
+        for (i, rule) in rules.enumerated() {
+            let rp = p / "Choices" / i
+            if state.queryLanguage == .jsonata {
+                checkJSONataRule(rule, at: rp)
+            } else {
+                checkRule(rule, topLevel: true, at: rp)
+            }
+        }
+    }
+
+    mutating func checkJSONataRule(_ rule: JSONValue, at rp: JSONPointer) {
+        guard case .object(let r) = rule else {
+            schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
+            return
+        }
+        let jsonPathOnly = Set(Self.comparisonOperators.keys).union(["Variable", "And", "Or", "Not"])
+        checkFields(r, allowed: ["Condition", "Next", "Assign", "Output", "Comment"], otherLanguage: jsonPathOnly,
+                    language: .jsonata, at: rp)
+        _ = requireFields(r, ["Condition", "Next"], at: rp)
+        if let condition = r["Condition"] {
+            switch condition {
+            case .bool: break
+            case .string(let s) where Validator.isJSONata(s): walkJSONataValue(condition, at: rp / "Condition")
+            default:
+                schema("The field 'Condition' must be a JSONata expression ('{% ... %}') or a boolean, but was \(condition.typeName)", at: rp / "Condition")
+            }
+        }
+        if let next = r["Next"], next.stringValue == nil {
+            schema("The field 'Next' must be a string, but was \(next.typeName)", at: rp / "Next")
+        }
+        if let output = r["Output"] { checkJSONataTemplate(output, field: "Output", objectOrExpression: false, at: rp / "Output") }
+        if let assign = r["Assign"] { checkAssign(assign, language: .jsonata, at: rp / "Assign") }
+    }
+
+    mutating func walkJSONataValue(_ value: JSONValue, at location: JSONPointer) {
+        checkJSONataTemplate(value, field: location.tokens.last ?? "", objectOrExpression: false, at: location)
+    }
+
+    /// A JSONPath Choice rule: `Variable` + exactly one operator, or one of `And`/`Or`/`Not`;
+    /// `Next` on top-level rules only.
+    mutating func checkRule(_ rule: JSONValue, topLevel: Bool, at rp: JSONPointer) {
+        guard case .object(let r) = rule else {
+            schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
+            return
+        }
+        var allowed = Set(Self.comparisonOperators.keys).union(["Variable", "And", "Or", "Not", "Comment"])
+        if topLevel { allowed.formUnion(["Next", "Assign"]) }
+        for key in r.keys where !allowed.contains(key) {
+            if key == "Next" {
+                schema("Field 'Next' is not supported: only top-level Choice rules have 'Next', not rules inside 'And', 'Or' or 'Not'", at: rp)
+            } else if ["Condition", "Output"].contains(key) {
+                schema(Self.languageMessage(.jsonPath, field: key), at: rp)
+            } else {
+                schema("Field '\(key)' is not supported", at: rp)
+            }
+        }
+        if topLevel {
+            if r["Next"] == nil {
+                schema("These fields are required: [Next]", at: rp)
+            } else if let next = r["Next"], next.stringValue == nil {
+                schema("The field 'Next' must be a string, but was \(next.typeName)", at: rp / "Next")
+            }
+            if let assign = r["Assign"] { checkAssign(assign, language: .jsonPath, at: rp / "Assign") }
+        }
+        let operators = r.keys.filter { Self.comparisonOperators[$0] != nil }
+        let combinators = r.keys.filter { ["And", "Or", "Not"].contains($0) }
+        if combinators.count + (operators.isEmpty ? 0 : 1) > 1 || (!combinators.isEmpty && r["Variable"] != nil) {
+            let all = combinators + operators + (r["Variable"] != nil ? ["Variable"] : [])
+            schema("A Choice rule has either 'Variable' with one comparison operator, or one of 'And', 'Or', 'Not'; found [\(all.joined(separator: ", "))]", at: rp)
+            return
+        }
+        if let combinator = combinators.first {
+            let value = r[combinator]!
+            if combinator == "Not" {
+                checkRule(value, topLevel: false, at: rp / "Not")
+            } else if case .array(let rules) = value {
+                if rules.isEmpty { schema("Value cannot be empty", at: rp / combinator) }
+                for (i, inner) in rules.enumerated() { checkRule(inner, topLevel: false, at: rp / combinator / i) }
+            } else {
+                schema("The field '\(combinator)' must be an array, but was \(value.typeName)", at: rp / combinator)
+            }
+            return
+        }
+        guard let variable = r["Variable"] else {
+            if operators.isEmpty {
+                schema("A Choice rule needs 'Variable' with one comparison operator, or one of 'And', 'Or', 'Not'", at: rp)
+            } else {
+                schema("These fields are required: [Variable]", at: rp)
+            }
+            return
+        }
+        if case .string(let path) = variable {
+            checkPathValue(path, field: "Variable", .referencePath, at: rp / "Variable")
+        } else {
+            schema("The field 'Variable' must be a string, but was \(variable.typeName)", at: rp / "Variable")
+        }
+        if operators.isEmpty {
+            schema("A Choice rule with 'Variable' needs exactly one comparison operator (StringEquals, NumericLessThan, IsPresent, ...)", at: rp)
+        } else if operators.count > 1 {
+            schema("There should only be one of the following fields: [\(operators.joined(separator: ", "))]", at: rp)
+        }
+        for op in operators {
+            let operand = r[op]!
+            let location = rp / op
+            switch Self.comparisonOperators[op]! {
+            case "string":
+                if operand.stringValue == nil { schema("The field '\(op)' must be a string, but was \(operand.typeName)", at: location) }
+            case "number":
+                if operand.numberValue == nil { schema("The field '\(op)' must be a number, but was \(operand.typeName)", at: location) }
+            case "boolean":
+                if operand.boolValue == nil { schema("The field '\(op)' must be a boolean, but was \(operand.typeName)", at: location) }
+            case "timestamp":
+                if let text = operand.stringValue {
+                    if !Validator.isTimestamp(text) { schema("String does not match RFC3339 timestamp", at: location) }
+                } else {
+                    schema("The field '\(op)' must be a timestamp string, but was \(operand.typeName)", at: location)
+                }
+            default:
+                if let path = operand.stringValue {
+                    checkPathValue(path, field: op, .referencePath, at: location)
+                } else {
+                    schema("The field '\(op)' must be a string, but was \(operand.typeName)", at: location)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,381 @@
+import ASLJSON
+
+extension ValidationPass {
+    static let maxStateNameLength = 80
+
+    // MARK: - States
+
+    mutating func checkState(name: String, _ json: JSONValue, _ state: StateDefinition) {
+        let p = state.pointer
+        if name.unicodeScalars.count > Self.maxStateNameLength {
+            error(Diagnostic.Code.invalidStateName,
+                  "State name is \(name.unicodeScalars.count) characters long; the maximum is \(Self.maxStateNameLength)", at: p)
+        }
+        guard case .object(let o) = json else { return }  // reported by the decoder
+        guard let typeValue = o["Type"] else {
+            schema("These fields are required: [Type]", at: p)
+            return
+        }
+        guard case .string(let typeName) = typeValue, Kind(rawValue: typeName) != nil else {
+            schema("The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]", at: p / "Type")
+            return
+        }
+        let kind = state.type
+        let language = state.queryLanguage
+        if topLanguage == .jsonata, case .string("JSONPath")? = o["QueryLanguage"] {
+            schema("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", at: p)
+        }
+        let own = (language == .jsonPath ? Self.jsonPathFields : Self.jsonataFields)[kind]!
+        let other = (language == .jsonPath ? Self.jsonataFields : Self.jsonPathFields)[kind]!
+        checkFields(o, allowed: own.union(Self.commonFields), otherLanguage: other, language: language, at: p)
+
+        // Next / End.
+        if Self.flowTypes.contains(kind) {
+            let hasNext = o["Next"] != nil
+            let endTrue = o["End"] == .bool(true)
+            if hasNext && endTrue {
+                schema("There should only be one of the following fields: [Next, End]", at: p)
+            } else if !hasNext && !endTrue {
+                schema("Exactly one of these fields is required: [Next, End]; 'End' must be true", at: p)
+            }
+        }
+
+        // Input/output processing.
+        if language == .jsonPath {
+            for key in ["InputPath", "OutputPath"] where own.contains(key) {
+                if case .path(let path) = key == "InputPath" ? state.inputPath : state.outputPath {
+                    checkPathValue(path, field: key, .path, at: p / key)
+                }
+            }
+            if own.contains("ResultPath"), case .path(let path) = state.resultPath {
+                checkPathValue(path, field: "ResultPath", .resultPath, at: p / "ResultPath")
+            }
+            for key in ["Parameters", "ResultSelector", "ItemSelector"] where own.contains(key) {
+                if let value = o[key] { checkPathTemplate(value, field: key, requireObject: true, at: p / key) }
+            }
+            if kind == .pass, let result = o["Result"] { _ = result }
+        } else {
+            if own.contains("Arguments"), let value = o["Arguments"] { checkJSONataTemplate(value, field: "Arguments", objectOrExpression: true, at: p / "Arguments") }
+            if own.contains("ItemSelector"), let value = o["ItemSelector"] { checkJSONataTemplate(value, field: "ItemSelector", objectOrExpression: true, at: p / "ItemSelector") }
+            if let value = o["Output"], own.contains("Output") { checkJSONataTemplate(value, field: "Output", objectOrExpression: false, at: p / "Output") }
+        }
+        if own.contains("Assign"), let value = o["Assign"] { checkAssign(value, language: language, at: p / "Assign") }
+
+        switch kind {
+        case .task: checkTask(o, state, at: p)
+        case .choice: checkChoice(o, state, at: p)
+        case .wait: checkWait(o, state, at: p)
+        case .fail: checkFail(o, state, at: p)
+        case .parallel: checkParallel(o, state, at: p)
+        case .map: checkMap(o, state, at: p)
+        case .pass, .succeed: break
+        }
+        if kind == .task || kind == .parallel || kind == .map {
+            checkRetry(o, state, at: p)
+            checkCatch(o, state, at: p)
+        }
+    }
+
+    // MARK: - Paths and templates
+
+    mutating func checkPathValue(_ path: String, field: String, _ rules: Validator.PathRules, at location: JSONPointer) {
+        guard let problem = Validator.checkPath(path, rules) else { return }
+        if rules.reference {
+            schema(field == "ResultPath" && path.hasPrefix("$") && !path.hasPrefix("$.") && !path.hasPrefix("$[") && path != "$"
+                   ? "Value is not a Reference Path: \(problem)" : "Value is not a Reference Path", at: location)
+        } else {
+            schema("The value for the field '\(field)' must be a valid JSONPath (\(problem))", at: location)
+        }
+    }
+
+    /// A JSONPath payload template: keys ending `.$` hold a path or an intrinsic call.
+    mutating func checkPathTemplate(_ value: JSONValue, field: String, requireObject: Bool, at location: JSONPointer) {
+        if requireObject, value.objectValue == nil {
+            schema("The field '\(field)' must be an object, but was \(value.typeName)", at: location)
+            return
+        }
+        walkPathTemplate(value, at: location)
+    }
+
+    private mutating func walkPathTemplate(_ value: JSONValue, at location: JSONPointer) {
+        switch value {
+        case .object(let object):
+            for (key, v) in object {
+                if key.hasSuffix(".$"), key.count > 2 {
+                    guard case .string(let text) = v, Self.isDynamicValue(text) else {
+                        schema("The value for the field '\(key)' must be a valid JSONPath or a valid intrinsic function call", at: location)
+                        continue
+                    }
+                } else {
+                    walkPathTemplate(v, at: location)
+                }
+            }
+        case .array(let elements):
+            for e in elements { walkPathTemplate(e, at: location) }
+        default:
+            break
+        }
+    }
+
+    /// The value of a `.$` key: a path (`$`, `$.x`, `$$.x`, `$var`) or an intrinsic call.
+    static func isDynamicValue(_ text: String) -> Bool {
+        if Validator.looksLikeIntrinsic(text) {
+            var name = ""
+            return Validator.checkIntrinsic(text, outermost: &name) == nil
+        }
+        return Validator.checkPath(text, .path) == nil
+    }
+
+    /// A JSONata template: `{% %}` strings must not be empty.
+    mutating func checkJSONataTemplate(_ value: JSONValue, field: String, objectOrExpression: Bool, at location: JSONPointer) {
+        if objectOrExpression {
+            switch value {
+            case .object: break
+            case .string(let s) where Validator.isJSONata(s): break
+            default:
+                schema("The field '\(field)' must be an object or a JSONata expression ('{% ... %}'), but was \(value.typeName)", at: location)
+                return
+            }
+        }
+        walkJSONata(value, at: location)
+    }
+
+    private mutating func walkJSONata(_ value: JSONValue, at location: JSONPointer) {
+        switch value {
+        case .string(let s):
+            if let body = StateDefinition.jsonataBody(s), body.allSatisfy(\.isWhitespace) {
+                error("INVALID_JSONATA_EXPRESSION", "The JSONata expression is empty: '\(s)'", at: location)
+            }
+        case .object(let object):
+            // Keys are literal in JSONata: AWS runs `"x.$": ...` as a plain key named `x.$`.
+            for v in object.values { walkJSONata(v, at: location) }
+        case .array(let elements):
+            for e in elements { walkJSONata(e, at: location) }
+        default:
+            break
+        }
+    }
+
+    /// A JSONata field that takes a literal of one JSON type or a `{% %}` string.
+    mutating func checkJSONataOperand(_ object: JSONObject, _ key: String, literal: String, at base: JSONPointer,
+                                      matches: (JSONValue) -> Bool)
+    {
+        guard let value = object[key] else { return }
+        if case .string(let s) = value, Validator.isJSONata(s) { walkJSONata(value, at: base / key); return }
+        if !matches(value) {
+            schema("The field '\(key)' must be \(literal) or a JSONata expression ('{% ... %}'), but was \(value.typeName)", at: base / key)
+        }
+    }
+
+    /// `Assign`: an object whose keys are variable names (ASL-REFERENCE §9.1).
+    mutating func checkAssign(_ value: JSONValue, language: Language, at location: JSONPointer) {
+        guard case .object(let object) = value else {
+            schema("The field 'Assign' must be an object, but was \(value.typeName)", at: location)
+            return
+        }
+        for key in object.keys {
+            var name = Substring(key)
+            if language == .jsonPath, name.hasSuffix(".$") { name = name.dropLast(2) }
+            let scalars = Array(name.unicodeScalars)
+            if name == "states" {
+                schema("The variable name 'states' is reserved", at: location)
+            } else if scalars.isEmpty || !Validator.isIdentifierStart(scalars[0]) || !scalars.allSatisfy(Validator.isIdentifierPart) {
+                schema("Invalid variable name '\(name)': a variable name starts with a letter or '_' and holds only letters, digits and '_'", at: location)
+            } else if scalars.count > 80 {
+                schema("Variable name '\(name)' is longer than 80 characters", at: location)
+            }
+        }
+        if language == .jsonPath { walkPathTemplate(value, at: location) } else { walkJSONata(value, at: location) }
+    }
+
+    // MARK: - Task
+
+    mutating func checkTask(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        _ = requireFields(o, ["Resource"], at: p)
+        if let resource = state.resource {
+            if !resource.hasPrefix("arn:") {
+                schema("The resource provided \(resource) is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", at: p / "Resource")
+            } else if type == .express {
+                if resource.hasSuffix(".waitForTaskToken") {
+                    schema("Express state machine does not support '.waitForTaskToken' service integration ", at: p / "Resource")
+                } else if resource.hasSuffix(".sync") || resource.contains(".sync:") {
+                    schema("Express state machine does not support '.sync' service integration", at: p / "Resource")
+                } else if Self.isActivityARN(resource) {
+                    schema("Express state machine does not support Activity ARN", at: p / "Resource")
+                }
+            }
+        }
+        exclusive(o, ["TimeoutSeconds", "TimeoutSecondsPath"], at: p)
+        exclusive(o, ["HeartbeatSeconds", "HeartbeatSecondsPath"], at: p)
+        intRange(o, "TimeoutSeconds", min: 1, max: 99_999_999, at: p)
+        intRange(o, "HeartbeatSeconds", min: 1, max: 99_999_999, at: p)
+        if case .literal(let heartbeat)? = state.heartbeatSeconds {
+            var timeout = 99_999_999
+            if case .literal(let t)? = state.timeoutSeconds { timeout = t }
+            if heartbeat >= timeout, heartbeat >= 1 {
+                schema("HeartbeatSeconds (\(heartbeat)) must be smaller than TimeoutSeconds (\(timeout))", at: p / "HeartbeatSeconds")
+            }
+        }
+        if state.queryLanguage == .jsonPath {
+            for key in ["TimeoutSecondsPath", "HeartbeatSecondsPath"] {
+                if case .string(let path)? = o[key] { checkPathValue(path, field: key, .referencePath, at: p / key) }
+            }
+        }
+        if let credentials = o["Credentials"] {
+            let cp = p / "Credentials"
+            guard case .object(let c) = credentials else {
+                schema("The field 'Credentials' must be an object, but was \(credentials.typeName)", at: cp)
+                return
+            }
+            if state.queryLanguage == .jsonPath {
+                if c["RoleArn"] == nil, c["RoleArn.$"] == nil {
+                    schema("The field 'RoleArn' is required but was missing", at: cp)
+                }
+                checkFields(c, allowed: ["RoleArn", "RoleArn.$"], at: cp)
+                exclusive(c, ["RoleArn", "RoleArn.$"], at: cp)
+                walkPathTemplate(credentials, at: cp)
+            } else {
+                if c["RoleArn"] == nil { schema("The field 'RoleArn' is required but was missing", at: cp) }
+                checkFields(c, allowed: ["RoleArn"], at: cp)
+                walkJSONata(credentials, at: cp)
+            }
+        }
+    }
+
+    /// `arn:<partition>:states:<region>:<account>:activity:<name>`.
+    static func isActivityARN(_ resource: String) -> Bool {
+        let parts = resource.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count >= 7 && parts[0] == "arn" && parts[2] == "states" && parts[5] == "activity"
+    }
+
+    // MARK: - Wait
+
+    mutating func checkWait(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        let names = state.queryLanguage == .jsonPath ? ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"] : ["Seconds", "Timestamp"]
+        let present = names.filter { o[$0] != nil }
+        if present.isEmpty {
+            schema("Exactly one of these fields is required: [\(names.joined(separator: ", "))]", at: p)
+        } else {
+            exclusive(o, names, at: p)
+        }
+        intRange(o, "Seconds", min: 0, max: 99_999_999, at: p)
+        if case .literal(let text)? = state.timestamp, !Validator.isTimestamp(text) {
+            schema("String does not match RFC3339 timestamp", at: p / "Timestamp")
+        }
+        if state.queryLanguage == .jsonPath {
+            for key in ["SecondsPath", "TimestampPath"] {
+                if case .string(let path)? = o[key] { checkPathValue(path, field: key, .referencePath, at: p / key) }
+            }
+        }
+    }
+
+    // MARK: - Fail
+
+    static let failPathIntrinsics: Set<String> = ["Format", "JsonToString", "ArrayGetItem", "Base64Encode", "Base64Decode", "Hash", "UUID"]
+
+    mutating func checkFail(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        exclusive(o, ["Error", "ErrorPath"], at: p)
+        exclusive(o, ["Cause", "CausePath"], at: p)
+        guard state.queryLanguage == .jsonPath else { return }
+        for key in ["ErrorPath", "CausePath"] {
+            guard case .string(let text)? = o[key] else { continue }
+            var valid: Bool
+            if Validator.looksLikeIntrinsic(text) {
+                var name = ""
+                valid = Validator.checkIntrinsic(text, outermost: &name) == nil && Self.failPathIntrinsics.contains(name)
+            } else {
+                valid = Validator.checkPath(text, .referencePath) == nil
+            }
+            if !valid {
+                schema("The value for the field '\(key)' must be a valid JSONPath or a valid intrinsic function call", at: p / key)
+            }
+        }
+    }
+
+    // MARK: - Parallel
+
+    mutating func checkParallel(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        guard requireFields(o, ["Branches"], at: p), case .array(let branches)? = o["Branches"] else { return }
+        if branches.isEmpty { schema("Value cannot be empty", at: p / "Branches") }
+        for (i, branch) in branches.enumerated() where i < state.branches.count {
+            checkMachineBody(branch, state.branches[i], scope: .branch)
+        }
+    }
+
+    // MARK: - Map
+
+    mutating func checkMap(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
+        let jsonPath = state.queryLanguage == .jsonPath
+        if o["ItemProcessor"] == nil && o["Iterator"] == nil {
+            schema("These fields are required: [ItemProcessor]", at: p)
+        }
+        exclusive(o, ["ItemProcessor", "Iterator"], at: p)
+        exclusive(o, ["ItemSelector", "Parameters"], at: p)
+        exclusive(o, ["MaxConcurrency", "MaxConcurrencyPath"], at: p)
+        exclusive(o, ["ToleratedFailureCount", "ToleratedFailureCountPath"], at: p)
+        exclusive(o, ["ToleratedFailurePercentage", "ToleratedFailurePercentagePath"], at: p)
+        intRange(o, "MaxConcurrency", min: 0, at: p)
+        intRange(o, "ToleratedFailureCount", min: 0, at: p)
+        if case .number(let n)? = o["ToleratedFailurePercentage"] {
+            if n.doubleValue < 0 { schema("Minimum value is 0.0", at: p / "ToleratedFailurePercentage") }
+            if n.doubleValue > 100 { schema("Maximum value is 100.0", at: p / "ToleratedFailurePercentage") }
+        }
+        if jsonPath {
+            if case .path(let path) = state.itemsPath { checkPathValue(path, field: "ItemsPath", .referencePath, at: p / "ItemsPath") }
+            let numeric = Validator.PathRules(reference: true, context: false, variables: true)
+            for key in ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"] {
+                if case .string(let path)? = o[key] { checkPathValue(path, field: key, numeric, at: p / key) }
+            }
+        } else {
+            checkJSONataOperand(o, "Items", literal: "an array", at: p) { $0.arrayValue != nil }
+            for key in ["MaxConcurrency", "ToleratedFailureCount", "ToleratedFailurePercentage"] {
+                checkJSONataOperand(o, key, literal: "a number", at: p) { $0.numberValue != nil }
+            }
+        }
+        if let label = o["Label"], case .string(let text) = label {
+            checkLabel(text, at: p / "Label")
+        }
+        if let processor = state.itemProcessor {
+            let key = state.usesIterator ? "Iterator" : "ItemProcessor"
+            if let json = o[key] { checkMachineBody(json, processor, scope: state.usesIterator ? .iterator : .processor) }
+        }
+    }
+
+    /// Distributed Map `Label`: 1–40 characters, none of whitespace, `:;,\|^~$#%?&`"*<>{}[]`
+    /// or control characters. Messages as recorded for AWS (conformance/validation).
+    mutating func checkLabel(_ label: String, at location: JSONPointer) {
+        if label.isEmpty {
+            error(Diagnostic.Code.invalidLabelName, "Label cannot be empty", at: location)
+            return
+        }
+        if label.unicodeScalars.count > 40 {
+            error(Diagnostic.Code.invalidLabelName, "Label cannot exceed 40 characters", at: location)
+            return
+        }
+        let forbidden = Set(" :;,\\|^~$#%?&`\"*<>{}[]".unicodeScalars)
+        for c in label.unicodeScalars {
+            if forbidden.contains(c) || c.value < 0x20 || (0x7F...0x9F).contains(c.value) || c.properties.isWhitespace {
+                error(Diagnostic.Code.invalidLabelName, "Label contains invalid character: \(Self.pythonRepr(c))", at: location)
+                return
+            }
+        }
+    }
+
+    /// The character as Python's `repr` shows it (`'a'`, `'\\n'`, `'\\x9f'`), the way AWS's
+    /// recorded Label messages print it.
+    static func pythonRepr(_ c: Unicode.Scalar) -> String {
+        switch c {
+        case "\n": return "'\\n'"
+        case "\r": return "'\\r'"
+        case "\t": return "'\\t'"
+        case "\\": return "'\\\\'"
+        case "'": return "\"'\""
+        default:
+            if c.value < 0x20 || (0x7F...0xA0).contains(c.value) {
+                let hex = String(c.value, radix: 16)
+                return "'\\x" + (hex.count < 2 ? "0" + hex : hex) + "'"
+            }
+            return "'\(Character(c))'"
+        }
+    }
+}
