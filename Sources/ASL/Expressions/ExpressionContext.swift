@@ -1,0 +1,60 @@
+import ASLJSON
+
+/// What a compiled expression sees while it is evaluated: the current input (`$`), the
+/// context object (`$$`), workflow variables (`$name`) and the sources of randomness used by
+/// `States.UUID` and `States.MathRandom`.
+///
+/// A context is a cheap value built per evaluation site by the VM; the compiled forms
+/// (``JSONPath``, ``PayloadTemplate``, ``ChoiceCondition``, …) are immutable and shared.
+public struct ExpressionContext {
+    /// `$`: the state's effective input (or the raw task result for `ResultSelector`).
+    public var input: JSONValue
+    /// `$$`: the context object (§3.5).
+    public var contextObject: JSONValue
+    /// Looks up a workflow variable by name; `nil` when it has never been assigned.
+    public var variable: (String) -> JSONValue?
+    /// Produces a random (version 4) UUID string for `States.UUID()`.
+    public var uuid: () -> String
+    /// Produces a uniformly distributed integer in `lower ..< upper` (`upper > lower`) for an
+    /// unseeded `States.MathRandom`.
+    public var randomInteger: (_ lower: Int64, _ upper: Int64) -> Int64
+
+    public init(
+        input: JSONValue,
+        contextObject: JSONValue = .object(JSONObject()),
+        variable: @escaping (String) -> JSONValue? = { _ in nil },
+        uuid: @escaping () -> String = ExpressionContext.systemUUID,
+        randomInteger: @escaping (Int64, Int64) -> Int64 = ExpressionContext.systemRandom
+    ) {
+        self.input = input
+        self.contextObject = contextObject
+        self.variable = variable
+        self.uuid = uuid
+        self.randomInteger = randomInteger
+    }
+
+    /// A context whose variables come from a dictionary.
+    public init(input: JSONValue, contextObject: JSONValue = .object(JSONObject()), variables: [String: JSONValue]) {
+        self.init(input: input, contextObject: contextObject, variable: { variables[$0] })
+    }
+
+    /// The same context with another `$` (e.g. the task result for `ResultSelector`).
+    public func with(input: JSONValue) -> ExpressionContext {
+        var copy = self
+        copy.input = input
+        return copy
+    }
+
+    public static func systemUUID() -> String { UUID().uuidString.lowercased() }
+    public static func systemRandom(_ lower: Int64, _ upper: Int64) -> Int64 { Int64.random(in: lower..<upper) }
+}
+
+import Foundation
+
+/// A definition-time problem with an expression (bad path syntax, unknown intrinsic, …).
+/// `message` is meant for validation diagnostics.
+public struct ExpressionCompileError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
