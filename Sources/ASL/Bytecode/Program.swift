@@ -1,0 +1,164 @@
+import ASLJSON
+import JSONata
+import Synchronization
+
+/// A compiled state machine: one flat op array plus the pools its operands index.
+///
+/// Immutable and `Sendable`: one program serves every execution on every thread. Nothing in
+/// it refers back to the definition's JSON; paths, templates, rules and tables are prebuilt.
+public final class Program: Sendable {
+    public let code: [Op]
+    public let states: [StateInfo]
+    /// Scope 0 is the top level; each Parallel branch and Map processor has its own scope.
+    public let scopes: [Scope]
+    public let queryLanguage: QueryLanguageKind
+    /// Top-level `TimeoutSeconds`, if any.
+    public let timeoutSeconds: Int?
+    /// The validated definition this program was compiled from (kept for `.aslc` format 1).
+    public internal(set) var sourceJSON: JSONValue? {
+        get { _source.withLock { $0 } }
+        set { _source.withLock { $0 = newValue } }
+    }
+    private let _source = Mutex<JSONValue?>(nil)
+
+    let paths: [JSONPath]
+    let referencePaths: [ReferencePath]
+    let templates: [PayloadTemplate]
+    let jsonataTemplates: [JSONataTemplate]
+    let constants: [JSONValue]
+    let assigns: [AssignSpec]
+    let choices: [ChoiceSpec]
+    let tasks: [TaskSpec]
+    let waits: [WaitSpec]
+    let fails: [FailSpec]
+    let parallels: [ParallelSpec]
+    let maps: [MapSpec]
+
+    init(code: [Op], states: [StateInfo], scopes: [Scope], queryLanguage: QueryLanguageKind, timeoutSeconds: Int?,
+         paths: [JSONPath], referencePaths: [ReferencePath], templates: [PayloadTemplate],
+         jsonataTemplates: [JSONataTemplate], constants: [JSONValue], assigns: [AssignSpec], choices: [ChoiceSpec],
+         tasks: [TaskSpec], waits: [WaitSpec], fails: [FailSpec], parallels: [ParallelSpec], maps: [MapSpec]) {
+        self.code = code; self.states = states; self.scopes = scopes; self.queryLanguage = queryLanguage
+        self.timeoutSeconds = timeoutSeconds; self.paths = paths; self.referencePaths = referencePaths
+        self.templates = templates; self.jsonataTemplates = jsonataTemplates; self.constants = constants
+        self.assigns = assigns; self.choices = choices; self.tasks = tasks; self.waits = waits
+        self.fails = fails; self.parallels = parallels; self.maps = maps
+    }
+
+    public enum QueryLanguageKind: String, Sendable { case jsonPath = "JSONPath", jsonata = "JSONata" }
+
+    public enum StateKind: String, Sendable {
+        case pass = "Pass", task = "Task", choice = "Choice", wait = "Wait", succeed = "Succeed", fail = "Fail"
+        case parallel = "Parallel", map = "Map"
+    }
+
+    /// Per-state facts the VM needs at run time (names only for messages and logs).
+    public struct StateInfo: Sendable {
+        public var name: String
+        public var kind: StateKind
+        public var scope: Int
+        public var queryLanguage: QueryLanguageKind
+        /// pc of the state's `enter` op.
+        public var entry: Int
+        /// pc right after `enter`: where a retry restarts.
+        public var body: Int
+        public var retriers: [Retrier]
+        public var catchers: [Catcher]
+    }
+
+    public struct Scope: Sendable {
+        public var startState: Int32
+    }
+
+    public struct Retrier: Sendable {
+        public var errorEquals: [String]
+        public var intervalSeconds: Double
+        public var maxAttempts: Int
+        public var backoffRate: Double
+        public var maxDelaySeconds: Double?
+        public var jitterFull: Bool
+    }
+
+    public struct Catcher: Sendable {
+        public var errorEquals: [String]
+        public var next: Int32
+        public var resultPath: ResultPathSpec
+        /// JSONata `Output` template of the catcher.
+        public var output: Int32?
+        public var assign: Int32?
+    }
+
+    public enum ResultPathSpec: Sendable {
+        case replace, discard, path(Int32)
+    }
+
+    /// An Assign block: JSONPath template or JSONata template.
+    enum AssignSpec: Sendable {
+        case jsonPath(PayloadTemplate)
+        case jsonata(JSONataTemplate)
+    }
+
+    struct ChoiceSpec: Sendable {
+        struct Rule: Sendable {
+            var condition: RuleCondition
+            var next: Int32
+            var assign: Int32?
+            var output: Int32?
+        }
+        enum RuleCondition: Sendable {
+            case jsonPath(ChoiceCondition)
+            case jsonata(JSONataTemplate, source: String)
+        }
+        var rules: [Rule]
+        var defaultState: Int32?
+    }
+
+    /// A numeric-or-expression field (TimeoutSeconds, MaxConcurrency, ...).
+    enum NumberSource: Sendable {
+        case constant(Double)
+        case path(Int32, field: String)
+        case jsonata(Int32, field: String)
+    }
+
+    struct TaskSpec: Sendable {
+        var resource: String
+        var timeoutSeconds: NumberSource?
+        var heartbeatSeconds: NumberSource?
+        var credentials: JSONValue?
+    }
+
+    enum WaitSpec: Sendable {
+        case seconds(NumberSource)
+        case timestamp(String)
+        case timestampPath(Int32, source: String)
+        case timestampJSONata(Int32)
+    }
+
+    struct FailSpec: Sendable {
+        enum Text: Sendable {
+            case none
+            case constant(String)
+            case path(Int32, field: String)
+            /// An intrinsic function call compiled as a one-field template `{"v.$": call}`.
+            case intrinsic(Int32, field: String)
+            case jsonata(Int32, field: String)
+        }
+        var error: Text
+        var cause: Text
+    }
+
+    struct ParallelSpec: Sendable {
+        var branches: [Int32]  // scope indices
+    }
+
+    struct MapSpec: Sendable {
+        var processor: Int32  // scope index
+        var itemsPath: Int32?  // path
+        var items: Int32?  // JSONata template (Items)
+        var itemSelector: Int32?  // template (JSONPath) or jsonata template
+        var itemSelectorIsJSONata: Bool
+        var maxConcurrency: NumberSource?
+        var toleratedFailureCount: NumberSource?
+        var toleratedFailurePercentage: NumberSource?
+    }
+}

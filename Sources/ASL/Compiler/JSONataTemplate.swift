@@ -1,0 +1,119 @@
+import ASLJSON
+import JSONata
+
+/// A JSONata-mode field value (`Arguments`, `Output`, `Assign`, `Items`, ...): literal JSON in
+/// which any string of the form `{% expr %}`, at any depth, is an expression compiled ahead of time.
+struct JSONataTemplate: Sendable {
+    indirect enum Node: Sendable {
+        case constant(JSONValue)
+        case expression(JSONataExpression, source: String, fieldPath: String)
+        case object([(String, Node)])
+        case array([Node])
+    }
+
+    let root: Node
+
+    init(constant: JSONValue, field: String) { root = .constant(constant) }
+
+    /// Compiles `value`; `field` names the field in error causes (`Output`, `Arguments`, ...).
+    init(_ value: JSONValue, field: String) throws(StatesError) {
+        root = try Self.compile(value, fieldPath: field)
+    }
+
+    /// Like ``init(_:field:)`` but reports a compile error and falls back to a constant.
+    static func orConstant(_ value: JSONValue, field: String, report: (String) -> Void) -> JSONataTemplate {
+        do throws(StatesError) {
+            return try JSONataTemplate(value, field: field)
+        } catch {
+            report(error.cause ?? error.error)
+            return JSONataTemplate(constant: .null, field: field)
+        }
+    }
+
+    /// The `{% ... %}` body of a string, if it is a JSONata expression string.
+    static func body(_ s: String) -> Substring? {
+        guard s.hasPrefix("{%"), s.hasSuffix("%}"), s.count >= 4 else { return nil }
+        return s.dropFirst(2).dropLast(2)
+    }
+
+    private static func compile(_ value: JSONValue, fieldPath: String) throws(StatesError) -> Node {
+        switch value {
+        case .string(let s):
+            guard let body = body(s) else { return .constant(value) }
+            do throws(JSONataError) {
+                let expression = try JSONataExpression(String(body))
+                return .expression(expression, source: String(body), fieldPath: fieldPath)
+            } catch {
+                throw StatesError(StatesError.queryEvaluationError,
+                                  "The JSONata expression '\(body)' specified for the field '\(fieldPath)' could not be parsed. \(error.code): \(error.message)")
+            }
+        case .object(let o):
+            var constant = true
+            var fields: [(String, Node)] = []
+            for (k, v) in o {
+                let node = try compile(v, fieldPath: fieldPath + "/" + k)
+                if case .constant = node {} else { constant = false }
+                fields.append((k, node))
+            }
+            return constant ? .constant(value) : .object(fields)
+        case .array(let a):
+            var constant = true
+            var nodes: [Node] = []
+            for (i, v) in a.enumerated() {
+                let node = try compile(v, fieldPath: fieldPath + "[\(i)]")
+                if case .constant = node {} else { constant = false }
+                nodes.append(node)
+            }
+            return constant ? .constant(value) : .array(nodes)
+        default:
+            return .constant(value)
+        }
+    }
+
+    /// Evaluates with `bindings` (`states` plus the workflow variables).
+    func evaluate(bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
+        try Self.evaluate(root, bindings: bindings, environment: environment)
+    }
+
+    /// The single expression's raw result (nil = undefined), for fields that check the type themselves.
+    func evaluateRaw(bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> (JSONValue?, source: String, fieldPath: String)? {
+        guard case .expression(let e, let source, let fieldPath) = root else { return nil }
+        do throws(JSONataError) {
+            return (try e.evaluate(input: nil, bindings: bindings, environment: environment), source, fieldPath)
+        } catch {
+            throw Self.evaluationError(error, source: source, fieldPath: fieldPath)
+        }
+    }
+
+    static func evaluationError(_ error: JSONataError, source: String, fieldPath: String) -> StatesError {
+        StatesError(StatesError.queryEvaluationError,
+                    "The JSONata expression '\(source)' specified for the field '\(fieldPath)' threw an error during evaluation. \(error.code): \(error.message)")
+    }
+
+    private static func evaluate(_ node: Node, bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
+        switch node {
+        case .constant(let v): return v
+        case .expression(let e, let source, let fieldPath):
+            let result: JSONValue?
+            do throws(JSONataError) {
+                result = try e.evaluate(input: nil, bindings: bindings, environment: environment)
+            } catch {
+                throw evaluationError(error, source: source, fieldPath: fieldPath)
+            }
+            guard let result else {
+                throw StatesError(StatesError.queryEvaluationError,
+                                  "The JSONata expression '\(source)' specified for the field '\(fieldPath)' returned nothing (undefined).")
+            }
+            return result
+        case .object(let fields):
+            var o = JSONObject(minimumCapacity: fields.count)
+            for (k, n) in fields { o[k] = try evaluate(n, bindings: bindings, environment: environment) }
+            return .object(o)
+        case .array(let nodes):
+            var a: [JSONValue] = []
+            a.reserveCapacity(nodes.count)
+            for n in nodes { a.append(try evaluate(n, bindings: bindings, environment: environment)) }
+            return .array(a)
+        }
+    }
+}

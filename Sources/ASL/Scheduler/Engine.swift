@@ -1,0 +1,114 @@
+import ASLJSON
+import Dispatch
+import Synchronization
+
+/// How an ``Engine`` runs executions.
+public struct EngineConfiguration: Sendable {
+    /// Handlers keyed by Resource ARN (e.g. `arn:aws:states:::sqs:sendMessage`).
+    public var resources: [String: ResourceHandler] = [:]
+    /// Handlers keyed by Lambda function name or ARN, for `arn:aws:states:::lambda:invoke` and
+    /// legacy `arn:aws:lambda:...:function:NAME` resources.
+    public var lambdaFunctions: [String: ResourceHandler] = [:]
+    /// A Step Functions Local mock config and the test case to use.
+    public var mockConfig: MockConfig?
+    public var mockTestCase: String?
+    /// Where execution logs go; nil = no logs.
+    public var logSink: LogSink?
+    public var logLevel: LogLevel = .off
+    public var includeExecutionData = true
+    /// Time, UUID and random sources (inject for deterministic tests).
+    public var environment = ExecutionEnvironment()
+    /// Execution deadline cap: Express's 300 s (a smaller top-level TimeoutSeconds applies first).
+    public var maximumDurationSeconds: Double = 300
+    public var roleArn = "arn:aws:iam::123456789012:role/aslx"
+
+    public init() {}
+}
+
+/// Runs compiled state machines: Express semantics, concurrent executions, 5-minute deadlines.
+public final class Engine: Sendable {
+    public let configuration: EngineConfiguration
+    let driver: Driver
+
+    public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
+        self.configuration = configuration
+        self.driver = Driver()
+    }
+
+    /// Runs one execution to its end (StartSyncExecution semantics).
+    public func execute(_ machine: StateMachine, input: JSONValue, name: String? = nil) async -> ExecutionOutcome {
+        await withCheckedContinuation { continuation in
+            start(machine, input: input, name: name) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Starts an execution and returns its ARN at once; `completion` receives the outcome.
+    @discardableResult
+    public func start(_ machine: StateMachine, input: JSONValue, name: String? = nil,
+                      completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
+        let environment = configuration.environment
+        let executionName = name ?? environment.uuid()
+        let arn = "arn:aws:states:\(machine.region):\(machine.account):express:\(machine.name):\(executionName):\(environment.uuid())"
+        let start = environment.wallClock()
+        var mocks: [String: MockConfig.MockedResponse]?
+        var setupError: StatesError?
+        if let config = configuration.mockConfig {
+            do throws(StatesError) {
+                mocks = try config.testCase(configuration.mockTestCase ?? "", machine: machine.name)
+            } catch { setupError = error }
+        }
+        let execution = ExecutionState(
+            program: machine.program, machine: machine, executionArn: arn, name: executionName, input: input,
+            startMilliseconds: start, environment: environment,
+            tasks: TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks),
+            logSink: configuration.logSink, logLevel: configuration.logLevel,
+            includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn)
+        let run = ExecutionRun(execution: execution, completion: completion)
+        _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
+        if let setupError {
+            run.finish(.failed, output: nil, error: setupError)
+            return arn
+        }
+        let frame = Frame(execution: execution, scope: 0, input: input, variables: VariableScope(parent: nil), group: nil, childIndex: 0, previousEventId: 0)
+        var limit = configuration.maximumDurationSeconds
+        if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
+        driver.after(milliseconds: Int64(limit * 1000)) {
+            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
+        }
+        driver.schedule { self.driver.step(frame, run: run) }
+        return arn
+    }
+}
+
+/// Completion bookkeeping for one execution.
+final class ExecutionRun: Sendable {
+    let execution: ExecutionState
+    let completion: @Sendable (ExecutionOutcome) -> Void
+
+    init(execution: ExecutionState, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+        self.execution = execution
+        self.completion = completion
+    }
+
+    /// Ends the execution once; later calls (a deadline after success, a late task) do nothing.
+    func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?) {
+        // acquiringAndReleasing: exactly one caller wins; frames that later load `finished` (acquiring) stop.
+        guard !execution.finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let e = execution
+        switch status {
+        case .succeeded:
+            _ = e.event("ExecutionSucceeded", previous: 0, details: ["output": .string(output?.description ?? "null"), "outputDetails": ["truncated": false]])
+        case .failed:
+            var d = JSONObject()
+            if let error { d["error"] = .string(error.error); if let c = error.cause { d["cause"] = .string(c) } }
+            _ = e.event("ExecutionFailed", previous: 0, details: d)
+        case .timedOut:
+            _ = e.event("ExecutionTimedOut", previous: 0, details: ["error": .string(StatesError.timeout)])
+        }
+        completion(ExecutionOutcome(
+            executionArn: e.executionArn, stateMachineArn: e.machine.arn, name: e.name, status: status,
+            startDate: e.startMilliseconds, stopDate: e.environment.wallClock(),
+            output: status == .succeeded ? output : nil,
+            error: status == .succeeded ? nil : error?.error, cause: status == .succeeded ? nil : error?.cause))
+    }
+}

@@ -1,0 +1,46 @@
+import ASLJSON
+
+/// A state machine compiled once and run many times.
+///
+/// ```swift
+/// let machine = try StateMachine(definition: text, name: "Orders")
+/// ```
+public final class StateMachine: Sendable {
+    /// The state machine's name: in ARNs, `$$.StateMachine.Name`, and the mock config key.
+    public let name: String
+    /// `arn:aws:states:<region>:<account>:stateMachine:<name>`.
+    public let arn: String
+    /// The compiled program the VM runs.
+    public let program: Program
+
+    /// Default region and account used in ARNs.
+    public static let defaultRegion = "us-east-1"
+    public static let defaultAccount = "123456789012"
+
+    /// Validates and compiles a definition. Throws ``DefinitionError`` with every diagnostic.
+    public convenience init(definition text: String, name: String, type: WorkflowType = .express,
+                            region: String = defaultRegion, account: String = defaultAccount) throws(DefinitionError) {
+        let result = Validator.validate(text, type: type)
+        guard result.isValid, let definition = result.definition else {
+            throw DefinitionError(diagnostics: result.diagnostics.filter { $0.severity == .error })
+        }
+        try self.init(definition: definition, name: name, region: region, account: account)
+    }
+
+    /// Compiles an already-validated definition.
+    public init(definition: StateMachineDefinition, name: String, region: String = defaultRegion, account: String = defaultAccount) throws(DefinitionError) {
+        self.name = name
+        self.arn = "arn:aws:states:\(region):\(account):stateMachine:\(name)"
+        self.program = try Compiler.compile(definition).get()
+    }
+
+    /// Wraps a program loaded from `.aslc`.
+    public init(program: Program, name: String, region: String = defaultRegion, account: String = defaultAccount) {
+        self.name = name
+        self.arn = "arn:aws:states:\(region):\(account):stateMachine:\(name)"
+        self.program = program
+    }
+
+    var region: String { String(arn.split(separator: ":")[3]) }
+    var account: String { String(arn.split(separator: ":")[4]) }
+}

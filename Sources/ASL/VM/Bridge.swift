@@ -1,0 +1,227 @@
+import ASLJSON
+import JSONata
+
+/// Where the VM meets the compiled expression forms: builds the evaluation context of a frame
+/// and maps expression results to AWS's state-level errors.
+enum Bridge {
+    // MARK: - Compile side
+
+    static func compilePath(_ text: String) throws(StatesError) -> JSONPath {
+        do throws(ExpressionCompileError) { return try JSONPath(text) } catch { throw StatesError(StatesError.runtime, error.message) }
+    }
+
+    static func compileReferencePath(_ text: String) throws(StatesError) -> ReferencePath {
+        do throws(ExpressionCompileError) { return try ReferencePath(text) } catch { throw StatesError(StatesError.runtime, error.message) }
+    }
+
+    static func compileTemplate(_ value: JSONValue) throws(StatesError) -> PayloadTemplate {
+        do throws(ExpressionCompileError) { return try PayloadTemplate(value) } catch { throw StatesError(StatesError.runtime, error.message) }
+    }
+
+    static func compileChoice(_ rule: JSONValue) throws(StatesError) -> ChoiceCondition {
+        do throws(ExpressionCompileError) { return try ChoiceCondition(rule) } catch { throw StatesError(StatesError.runtime, error.message) }
+    }
+
+    // MARK: - Context
+
+    /// `$$` for the frame's current state (Map item fields added by the caller when needed).
+    static func contextObject(_ f: Frame, mapItem: (Int, JSONValue)? = nil) -> JSONValue {
+        let execution = f.execution
+        let info = execution.program.states[f.state]
+        var state = JSONObject(minimumCapacity: 3)
+        state["EnteredTime"] = .string(WallClock.iso8601(milliseconds: f.enteredTime))
+        state["Name"] = .string(info.name)
+        if info.kind == .task || info.kind == .parallel || info.kind == .map { state["RetryCount"] = .int(f.retryCount) }
+        var o = JSONObject(minimumCapacity: 4)
+        o["Execution"] = execution.contextExecution
+        o["State"] = .object(state)
+        o["StateMachine"] = execution.contextStateMachine
+        if let (index, value) = mapItem {
+            o["Map"] = ["Item": ["Index": .int(index), "Value": value]]
+        }
+        return .object(o)
+    }
+
+    static func context(_ f: Frame, input: JSONValue, mapItem: (Int, JSONValue)? = nil) -> ExpressionContext {
+        let variables = f.variables
+        let environment = f.execution.environment
+        return ExpressionContext(
+            input: input, contextObject: contextObject(f, mapItem: mapItem),
+            variable: { variables.get($0) },
+            uuid: { environment.uuid() },
+            randomInteger: { lower, upper in
+                lower + Int64((environment.random() * Double(upper - lower)).rounded(.down))
+            })
+    }
+
+    // MARK: - JSONPath mode
+
+    static func selectPath(_ path: JSONPath, in root: JSONValue, frame f: Frame) throws(StatesError) -> JSONValue {
+        try path.select(context(f, input: root))
+    }
+
+    static func evaluate(_ template: PayloadTemplate, input: JSONValue, frame f: Frame) throws(StatesError) -> JSONValue {
+        try template.evaluate(context(f, input: input))
+    }
+
+    static func evaluateItemSelector(_ template: PayloadTemplate, input: JSONValue, frame f: Frame, index: Int, item: JSONValue) throws(StatesError) -> JSONValue {
+        try template.evaluate(context(f, input: input, mapItem: (index, item)))
+    }
+
+    static func set(_ value: JSONValue, at path: ReferencePath, in root: JSONValue, frame f: Frame) throws(StatesError) -> JSONValue {
+        try path.set(value, into: root)
+    }
+
+    static func evaluate(_ condition: ChoiceCondition, input: JSONValue, frame f: Frame) throws(StatesError) -> Bool {
+        try condition.evaluate(context(f, input: input))
+    }
+
+    static func mayExceed(_ value: JSONValue, limit: Int) -> Bool {
+        switch value {
+        case .null, .bool, .number: return false
+        case .string(let s): return s.utf8.count > limit / 8
+        case .array(let a): return a.count > 64 || a.contains { mayExceed($0, limit: limit) }
+        case .object(let o): return o.count > 64 || o.values.contains { mayExceed($0, limit: limit) }
+        }
+    }
+
+    /// A numeric field given literally, by path, or by JSONata.
+    static func number(_ source: Program.NumberSource, frame f: Frame) throws(StatesError) -> Double {
+        switch source {
+        case .constant(let v): return v
+        case .path(let p, let field):
+            let value = try selectPath(f.execution.program.paths[Int(p)], in: f.value, frame: f)
+            guard case .number(let n) = value, n.isIntegral else {
+                throw StatesError.runtime("The \(field) field refers to value \(quoted(value)) which is not a valid integer")
+            }
+            return n.doubleValue
+        case .jsonata(let t, let field):
+            let value = try evaluate(f.execution.program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: field)
+            guard case .number(let n) = value else {
+                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a number but was: \(value.description)")
+            }
+            return n.doubleValue
+        }
+    }
+
+    static func quoted(_ value: JSONValue) -> String {
+        if case .string(let s) = value { return "\"\(s)\"" }
+        return "\"\(value.description)\""
+    }
+
+    static func failText(_ text: Program.FailSpec.Text, frame f: Frame) throws(StatesError) -> String? {
+        let program = f.execution.program
+        switch text {
+        case .none: return nil
+        case .constant(let s): return s
+        case .path(let p, let field):
+            let path = program.paths[Int(p)]
+            guard let value = path.evaluate(context(f, input: f.raw)) else {
+                throw StatesError.runtime("The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(f.raw.description)'")
+            }
+            if case .string(let s) = value { return s }
+            return value.description
+        case .intrinsic(let t, _):
+            let v = try program.templates[Int(t)].evaluate(context(f, input: f.raw))
+            if case .string(let s)? = v["v"] { return s }
+            return v["v"]?.description
+        case .jsonata(let t, let field):
+            let value = try evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: field)
+            if case .string(let s) = value { return s }
+            return value.description
+        }
+    }
+
+    // MARK: - Wait
+
+    static func waitMilliseconds(_ spec: Program.WaitSpec, frame f: Frame) throws(StatesError) -> Int64 {
+        let program = f.execution.program
+        switch spec {
+        case .seconds(.constant(let s)): return Int64(s * 1000)
+        case .seconds(.path(let p, _)):
+            let path = program.paths[Int(p)]
+            guard let value = path.evaluate(context(f, input: f.value)) else {
+                throw StatesError.runtime("The SecondsPath parameter does not reference an input value: \(path.text)")
+            }
+            guard case .number(let n) = value, let seconds = n.int64Value else {
+                throw StatesError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(path.text)")
+            }
+            guard seconds >= 0 else { throw StatesError.runtime("The SecondsPath parameter references a negative value: \(path.text)") }
+            return seconds * 1000
+        case .seconds(let source):
+            let seconds = try number(source, frame: f)
+            return Int64(seconds * 1000)
+        case .timestamp(let text):
+            guard let t = Timestamp(text) else { throw StatesError.runtime("The Timestamp field cannot be parsed: \(text)") }
+            return max(0, t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock())
+        case .timestampPath(let p, let source):
+            let path = program.paths[Int(p)]
+            guard let value = path.evaluate(context(f, input: f.value)) else {
+                throw StatesError.runtime("The TimestampPath parameter does not reference an input value: \(source)")
+            }
+            guard case .string(let text) = value, let t = Timestamp(text) else {
+                throw StatesError.runtime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(source) == \(value.stringValue ?? value.description)")
+            }
+            return try delay(until: t, f)
+        case .timestampJSONata(let t):
+            let value = try evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Timestamp")
+            guard case .string(let text) = value, let ts = Timestamp(text) else {
+                throw StatesError(StatesError.queryEvaluationError,
+                                  "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(value.stringValue ?? value.description)")
+            }
+            return try delay(until: ts, f)
+        }
+    }
+
+    static func delay(until t: Timestamp, _ f: Frame) throws(StatesError) -> Int64 {
+        let ms = t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock()
+        if ms > 99_999_999 * 1000 { throw StatesError.runtime("Wait state delay is too long.") }
+        return max(0, ms)
+    }
+
+    // MARK: - JSONata mode
+
+    static func bindings(_ f: Frame, result: JSONValue?, errorOutput: JSONValue?, mapItem: (Int, JSONValue)? = nil) -> [String: JSONValue] {
+        var states = JSONObject(minimumCapacity: 4)
+        states["input"] = f.raw
+        if let result { states["result"] = result }
+        if let errorOutput { states["errorOutput"] = errorOutput }
+        states["context"] = contextObject(f, mapItem: mapItem)
+        var b = f.variables.all()
+        b["states"] = .object(states)
+        return b
+    }
+
+    static func environment(_ f: Frame) -> JSONataEnvironment {
+        JSONataEnvironment()
+    }
+
+    static func evaluate(_ template: JSONataTemplate, frame f: Frame, result: JSONValue?, errorOutput: JSONValue?, field: String) throws(StatesError) -> JSONValue {
+        try template.evaluate(bindings: bindings(f, result: result, errorOutput: errorOutput), environment: environment(f))
+    }
+
+    static func evaluateItemSelectorJSONata(_ template: JSONataTemplate, frame f: Frame, index: Int, item: JSONValue) throws(StatesError) -> JSONValue {
+        try template.evaluate(bindings: bindings(f, result: nil, errorOutput: nil, mapItem: (index, item)), environment: environment(f))
+    }
+
+    static func evaluateCondition(_ template: JSONataTemplate, source: String, frame f: Frame) throws(StatesError) -> Bool {
+        let value = try template.evaluate(bindings: bindings(f, result: nil, errorOutput: nil), environment: environment(f))
+        guard case .bool(let b) = value else {
+            throw StatesError(StatesError.queryEvaluationError,
+                              "The JSONata expression '\(JSONataTemplate.body(source) ?? Substring(source))' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '\(value.typeName)' for value: \(value.description)")
+        }
+        return b
+    }
+}
+
+extension VariableScope {
+    /// Every visible variable (inner scopes shadow outer ones).
+    func all() -> [String: JSONValue] {
+        var chain: [VariableScope] = []
+        var s: VariableScope? = self
+        while let scope = s { chain.append(scope); s = scope.parent }
+        var out: [String: JSONValue] = [:]
+        for scope in chain.reversed() { for (k, v) in scope.snapshot() { out[k] = v } }
+        return out
+    }
+}

@@ -1,0 +1,146 @@
+import ASLJSON
+import Synchronization
+
+/// One running scope instance: the top level of an execution, a Parallel branch, or a Map
+/// iteration. Only one thread runs a frame at a time (the driver hands it over).
+final class Frame: @unchecked Sendable {
+    let execution: ExecutionState
+    let variables: VariableScope
+    /// The group this frame reports to when it ends (nil for the top level).
+    let group: ChildGroup?
+    let childIndex: Int
+
+    var pc: Int
+    var state: Int = -1
+    var raw: JSONValue
+    var value: JSONValue = .null
+    var result: JSONValue = .null
+    var output: JSONValue = .null
+    var retryCount = 0
+    var retryAttempts: [Int] = []
+    var enteredEventId = 0
+    var lastEventId = 0
+    var enteredTime: Int64 = 0
+    var pendingAssign: [(String, JSONValue)] = []
+    /// What the frame was waiting for, delivered by the driver before it runs again.
+    var resume: Resume?
+    /// A failure to report before running (e.g. a Map item selection error).
+    var startFailure: StatesError?
+    /// Per-task-attempt timeout generation: a late response for an older attempt is dropped.
+    var taskGeneration = 0
+
+    enum Resume {
+        case task(Result<JSONValue, StatesError>)
+        case children(Result<[JSONValue], StatesError>)
+    }
+
+    init(execution: ExecutionState, scope: Int, input: JSONValue, variables: VariableScope, group: ChildGroup?, childIndex: Int, previousEventId: Int) {
+        self.execution = execution
+        self.variables = variables
+        self.group = group
+        self.childIndex = childIndex
+        self.raw = input
+        self.lastEventId = previousEventId
+        let start = execution.program.scopes[scope].startState
+        self.pc = execution.program.states[Int(start)].entry
+    }
+
+    var isAbandoned: Bool {
+        // Acquiring: pairs with the releasing store that ends the execution or aborts the group.
+        if execution.finished.load(ordering: .acquiring) { return true }
+        return group?.isAborted ?? false
+    }
+}
+
+/// The children of a Parallel or Map state and how their results come back to the parent.
+final class ChildGroup: @unchecked Sendable {
+    let parent: Frame
+    let count: Int
+    let maxConcurrency: Int
+    let toleratedFailures: Int  // Int.max when unlimited; -1 for "any failure fails"
+    let isMap: Bool
+    let makeChild: @Sendable (ChildGroup, Int) -> Frame
+    /// Each child writes only its own slot; the parent reads them after `remaining` reaches zero.
+    private(set) var results: [JSONValue]
+
+    // acquiringAndReleasing: each child's slot write happens-before the decrement; the last
+    // decrementer (which resumes the parent) therefore sees all slots.
+    private let remaining: Atomic<Int>
+    // Relaxed: just hands out distinct indices to start.
+    private let nextIndex: Atomic<Int>
+    // Relaxed counter; the threshold decision is made by the thread whose increment crosses it.
+    private let failures = Atomic<Int>(0)
+    // Releasing store / acquiring load: children observing the abort stop early (an optimisation only).
+    private let aborted = Atomic<Bool>(false)
+    // The exchange makes exactly one thread resume the parent.
+    private let resolved = Atomic<Bool>(false)
+
+    init(parent: Frame, count: Int, maxConcurrency: Int, toleratedFailures: Int, isMap: Bool,
+         makeChild: @escaping @Sendable (ChildGroup, Int) -> Frame) {
+        self.parent = parent
+        self.count = count
+        self.maxConcurrency = maxConcurrency <= 0 ? count : min(maxConcurrency, count)
+        self.toleratedFailures = toleratedFailures
+        self.isMap = isMap
+        self.makeChild = makeChild
+        self.results = Array(repeating: .null, count: count)
+        self.remaining = Atomic(count)
+        self.nextIndex = Atomic(0)
+    }
+
+    var isAborted: Bool { aborted.load(ordering: .acquiring) }
+
+    /// The first children to run.
+    func initialChildren() -> [Frame] {
+        var frames: [Frame] = []
+        for _ in 0..<maxConcurrency {
+            let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+            if i >= count { break }
+            frames.append(makeChild(self, i))
+        }
+        return frames
+    }
+
+    enum Completion {
+        /// Keep going; start these frames (Map concurrency slots freed).
+        case more([Frame])
+        /// The parent is ready to run again (its `resume` is set).
+        case resumeParent
+    }
+
+    /// Records a child's end. Exactly one call returns `.resumeParent`.
+    func childFinished(_ index: Int, _ outcome: Result<JSONValue, StatesError>) -> Completion {
+        switch outcome {
+        case .success(let v): results[index] = v
+        case .failure(let error):
+            let failed = failures.wrappingAdd(1, ordering: .relaxed).newValue
+            if toleratedFailures < 0 || failed > toleratedFailures {
+                aborted.store(true, ordering: .releasing)
+                let cause: StatesError
+                if toleratedFailures < 0 || !isMap {
+                    cause = error
+                } else {
+                    cause = StatesError(StatesError.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+                }
+                if !resolved.exchange(true, ordering: .acquiringAndReleasing) {
+                    parent.resume = .children(.failure(cause))
+                    return .resumeParent
+                }
+                return .more([])
+            }
+            results[index] = .null
+        }
+        let left = remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
+        if left == 0 {
+            if !resolved.exchange(true, ordering: .acquiringAndReleasing) {
+                parent.resume = .children(.success(results))
+                return .resumeParent
+            }
+            return .more([])
+        }
+        if isAborted { return .more([]) }
+        let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
+        if i < count { return .more([makeChild(self, i)]) }
+        return .more([])
+    }
+}

@@ -1,0 +1,401 @@
+import ASLJSON
+
+/// Why a frame stopped running.
+enum Suspension {
+    /// The frame's scope ended with this output.
+    case finished(JSONValue)
+    /// The frame's scope failed with this error.
+    case failed(StatesError)
+    /// Run again after this many milliseconds (Wait, Retry backoff).
+    case sleep(milliseconds: Int64)
+    /// Run this task; deliver its result through `Frame.resume` and run again.
+    case task(TaskRequest, TaskInvoker.Resolution, timeoutMilliseconds: Int64?)
+    /// Run these children; the group resumes the frame when they are done.
+    case fork(ChildGroup, [Frame])
+}
+
+/// Executes ops for one frame until it finishes or must wait.
+enum Interpreter {
+    static let payloadLimit = 262_144
+
+    static func run(_ f: Frame) -> Suspension {
+        let program = f.execution.program
+        let code = program.code
+        if let failure = f.startFailure {
+            f.startFailure = nil
+            return .failed(failure)
+        }
+        while true {
+            if let resume = f.resume {
+                f.resume = nil
+                do throws(StatesError) {
+                    try deliver(resume, to: f)
+                } catch {
+                    if let s = handle(error, in: f) { return s }
+                    continue
+                }
+            }
+            let op = code[f.pc]
+            f.pc += 1
+            do throws(StatesError) {
+                switch op {
+                case .enter(let s):
+                    enter(f, state: Int(s))
+                case .inputPath(let p):
+                    f.value = try Bridge.selectPath(program.paths[Int(p)], in: f.raw, frame: f)
+                case .inputNull:
+                    f.value = .object(JSONObject())
+                case .parameters(let t):
+                    f.value = try Bridge.evaluate(program.templates[Int(t)], input: f.value, frame: f)
+                case .arguments(let t):
+                    f.value = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Arguments")
+                case .resultFromValue:
+                    f.result = f.value
+                case .resultConstant(let c):
+                    f.result = program.constants[Int(c)]
+                case .invoke(let t):
+                    if let s = try invoke(f, task: program.tasks[Int(t)]) { return s }
+                case .wait(let w):
+                    let ms = try Bridge.waitMilliseconds(program.waits[Int(w)], frame: f)
+                    if ms > 0 { return .sleep(milliseconds: ms) }
+                case .parallel(let p):
+                    if let s = try fork(f, parallel: program.parallels[Int(p)]) { return s }
+                case .map(let m):
+                    if let s = try fork(f, map: program.maps[Int(m)]) { return s }
+                case .resultSelector(let t):
+                    f.result = try Bridge.evaluate(program.templates[Int(t)], input: f.result, frame: f)
+                case .resultPath(let r):
+                    f.output = try Bridge.set(f.result, at: program.referencePaths[Int(r)], in: f.raw, frame: f)
+                case .resultReplace:
+                    f.output = f.result
+                case .resultDiscard:
+                    f.output = f.raw
+                case .outputFromValue:
+                    f.output = f.value
+                case .outputPath(let p):
+                    f.output = try Bridge.selectPath(program.paths[Int(p)], in: f.output, frame: f)
+                case .outputNull:
+                    f.output = .object(JSONObject())
+                case .assign(let a):
+                    try evaluateAssign(program.assigns[Int(a)], frame: f, errorOutput: nil)
+                case .jsonataOutput(let t):
+                    f.output = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: resultForJSONata(f), errorOutput: nil, field: "Output")
+                case .checkSize:
+                    try checkSize(f.output, f)
+                case .next(let s):
+                    exit(f)
+                    f.raw = f.output
+                    f.pc = program.states[Int(s)].entry
+                case .end:
+                    exit(f)
+                    return .finished(f.output)
+                case .choose(let c):
+                    let target = try choose(program.choices[Int(c)], f)
+                    exit(f)
+                    f.raw = f.output
+                    f.pc = program.states[Int(target)].entry
+                case .fail(let spec):
+                    let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
+                    let cause = try Bridge.failText(program.fails[Int(spec)].cause, frame: f)
+                    return .failed(StatesError(error ?? "", cause))
+                }
+            } catch {
+                if let s = handle(prefixed(error, f), in: f) { return s }
+            }
+        }
+    }
+
+    /// Evaluation errors raised by a state's own processing carry AWS's location prefix.
+    static func prefixed(_ error: StatesError, _ f: Frame) -> StatesError {
+        guard f.state >= 0, error.error == StatesError.runtime || error.error == StatesError.queryEvaluationError
+            || error.error == StatesError.intrinsicFailure else { return error }
+        var e = error
+        let info = f.execution.program.states[f.state]
+        e.cause = "An error occurred while executing the state '\(info.name)' (entered at the event id #\(f.enteredEventId)). " + (error.cause ?? "")
+        return e
+    }
+
+    // MARK: - Entry and exit
+
+    static func enter(_ f: Frame, state: Int) {
+        let info = f.execution.program.states[state]
+        f.state = state
+        f.value = f.raw
+        f.retryCount = 0
+        if !info.retriers.isEmpty { f.retryAttempts = Array(repeating: 0, count: info.retriers.count) }
+        f.pendingAssign.removeAll(keepingCapacity: true)
+        f.enteredTime = f.execution.environment.wallClock()
+        let raw = f.raw
+        f.enteredEventId = f.execution.event(info.kind.rawValue + "StateEntered", previous: f.lastEventId,
+                                             details: ["input": .string(raw.description), "inputDetails": ["truncated": false], "name": .string(info.name)])
+        f.lastEventId = f.enteredEventId
+    }
+
+    static func exit(_ f: Frame) {
+        let info = f.execution.program.states[f.state]
+        let assigned = f.pendingAssign
+        for (name, value) in assigned { f.variables.set(name, value) }
+        f.pendingAssign.removeAll(keepingCapacity: true)
+        let output = f.output
+        f.lastEventId = f.execution.event(info.kind.rawValue + "StateExited", previous: f.lastEventId, details: {
+            var d: JSONObject = ["name": .string(info.name), "output": .string(output.description), "outputDetails": ["truncated": false]]
+            if !assigned.isEmpty {
+                var vars = JSONObject()
+                for (k, v) in assigned { vars[k] = .string(v.description) }
+                d["assignedVariables"] = .object(vars)
+                d["assignedVariablesDetails"] = ["truncated": false]
+            }
+            return d
+        }())
+    }
+
+    static func checkSize(_ value: JSONValue, _ f: Frame) throws(StatesError) {
+        // Cheap pre-check: only serialize when the value could plausibly be large.
+        guard Bridge.mayExceed(value, limit: payloadLimit) else { return }
+        if JSONWriter.bytes(value).count > payloadLimit {
+            let name = f.execution.program.states[f.state].name
+            throw StatesError(StatesError.dataLimitExceeded,
+                              "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes service limit.")
+        }
+    }
+
+    // MARK: - Tasks
+
+    static func invoke(_ f: Frame, task: Program.TaskSpec) throws(StatesError) -> Suspension? {
+        let info = f.execution.program.states[f.state]
+        let timeout = try task.timeoutSeconds.map { spec throws(StatesError) in try Bridge.number(spec, frame: f) }
+        let request = TaskRequest(resource: task.resource, input: f.value, stateName: info.name,
+                                  executionArn: f.execution.executionArn, credentials: task.credentials, timeoutSeconds: timeout)
+        let execution = f.execution
+        let state = f.state
+        let resolution = execution.tasks.resolve(request) {
+            execution.mockCounters.withLock { counters in
+                let n = counters[state, default: 0]
+                counters[state] = n + 1
+                return n
+            }
+        }
+        let isLambda = task.resource.contains(":lambda:")
+        let (scheduled, started) = isLambda ? ("LambdaFunctionScheduled", "LambdaFunctionStarted") : ("TaskScheduled", "TaskStarted")
+        let input = f.value
+        f.lastEventId = execution.event(scheduled, previous: f.lastEventId,
+                                        details: ["resource": .string(task.resource), "parameters": .string(input.description)])
+        f.lastEventId = execution.event(started, previous: f.lastEventId, details: ["resource": .string(task.resource)])
+        if case .immediate(let outcome) = resolution {
+            f.resume = .task(outcome)
+            return nil
+        }
+        return .task(request, resolution, timeoutMilliseconds: timeout.map { Int64($0 * 1000) })
+    }
+
+    static func deliver(_ resume: Frame.Resume, to f: Frame) throws(StatesError) {
+        let execution = f.execution
+        switch resume {
+        case .task(.success(let value)):
+            f.result = value
+            f.lastEventId = execution.event("TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
+            if case .task = execution.program.states[f.state].kind {
+                guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
+                    let name = execution.program.states[f.state].name
+                    throw StatesError(StatesError.dataLimitExceeded,
+                                      "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes service limit.")
+                }
+            }
+        case .task(.failure(let error)):
+            f.lastEventId = execution.event("TaskFailed", previous: f.lastEventId, details: ["error": .string(error.error), "cause": .string(error.cause ?? "")])
+            throw error
+        case .children(.success(let values)):
+            let kind = execution.program.states[f.state].kind
+            f.lastEventId = execution.event(kind == .map ? "MapStateSucceeded" : "ParallelStateSucceeded", previous: f.lastEventId, details: [:])
+            f.result = .array(values)
+        case .children(.failure(let error)):
+            let kind = execution.program.states[f.state].kind
+            f.lastEventId = execution.event(kind == .map ? "MapStateFailed" : "ParallelStateFailed", previous: f.lastEventId, details: [:])
+            throw error
+        }
+    }
+
+    // MARK: - Parallel and Map
+
+    static func fork(_ f: Frame, parallel: Program.ParallelSpec) throws(StatesError) -> Suspension? {
+        let execution = f.execution
+        f.lastEventId = execution.event("ParallelStateStarted", previous: f.lastEventId, details: [:])
+        let input = f.value
+        let branches = parallel.branches
+        let previous = f.lastEventId
+        let group = ChildGroup(parent: f, count: branches.count, maxConcurrency: 0, toleratedFailures: -1, isMap: false) { group, i in
+            Frame(execution: execution, scope: Int(branches[i]), input: input, variables: VariableScope(parent: f.variables),
+                  group: group, childIndex: i, previousEventId: previous)
+        }
+        if branches.isEmpty {
+            f.resume = .children(.success([]))
+            return nil
+        }
+        return .fork(group, group.initialChildren())
+    }
+
+    static func fork(_ f: Frame, map: Program.MapSpec) throws(StatesError) -> Suspension? {
+        let execution = f.execution
+        let program = execution.program
+        let itemsValue: JSONValue
+        if let p = map.itemsPath {
+            itemsValue = try Bridge.selectPath(program.paths[Int(p)], in: f.value, frame: f)
+        } else if let t = map.items {
+            itemsValue = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Items")
+        } else {
+            itemsValue = f.value
+        }
+        guard case .array(let items) = itemsValue else {
+            let isJSONata = program.states[f.state].queryLanguage == .jsonata
+            throw StatesError(isJSONata ? StatesError.queryEvaluationError : StatesError.runtime,
+                              "Map state input must be an array but was: \(itemsValue.description)")
+        }
+        let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in Int(try Bridge.number(s, frame: f)) } ?? 0
+        var tolerated = -1
+        if let count = map.toleratedFailureCount {
+            tolerated = Int(try Bridge.number(count, frame: f))
+        }
+        if let percentage = map.toleratedFailurePercentage {
+            let pct = try Bridge.number(percentage, frame: f)
+            guard pct >= 0 && pct <= 100 else { throw .runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+            let byPct = Int((pct / 100 * Double(items.count)).rounded(.down))
+            tolerated = max(tolerated, byPct)
+        }
+        f.lastEventId = execution.event("MapStateStarted", previous: f.lastEventId, details: ["length": .int(items.count)])
+        if items.isEmpty {
+            f.resume = .children(.success([]))
+            return nil
+        }
+        let input = f.value
+        let stateName = program.states[f.state].name
+        let selector = map.itemSelector
+        let selectorIsJSONata = map.itemSelectorIsJSONata
+        let processor = Int(map.processor)
+        let parentEvent = f.lastEventId
+        // Item selection runs when each iteration starts, on the parent's view of the input.
+        let group = ChildGroup(parent: f, count: items.count, maxConcurrency: maxConcurrency, toleratedFailures: tolerated, isMap: true) { group, i in
+            let started = execution.event("MapIterationStarted", previous: parentEvent, details: ["index": .int(i), "name": .string(stateName)])
+            var itemInput = items[i]
+            var selectionError: StatesError?
+            if let selector {
+                do throws(StatesError) {
+                    itemInput = selectorIsJSONata
+                        ? try Bridge.evaluateItemSelectorJSONata(program.jsonataTemplates[Int(selector)], frame: f, index: i, item: items[i])
+                        : try Bridge.evaluateItemSelector(program.templates[Int(selector)], input: input, frame: f, index: i, item: items[i])
+                } catch { selectionError = error }
+            }
+            let child = Frame(execution: execution, scope: processor, input: itemInput, variables: VariableScope(parent: f.variables),
+                              group: group, childIndex: i, previousEventId: started)
+            if let selectionError { child.startFailure = selectionError }
+            return child
+        }
+        return .fork(group, group.initialChildren())
+    }
+
+    // MARK: - Choice
+
+    static func choose(_ spec: Program.ChoiceSpec, _ f: Frame) throws(StatesError) -> Int32 {
+        for rule in spec.rules {
+            let matched: Bool
+            switch rule.condition {
+            case .jsonPath(let condition): matched = try Bridge.evaluate(condition, input: f.value, frame: f)
+            case .jsonata(let template, let source): matched = try Bridge.evaluateCondition(template, source: source, frame: f)
+            }
+            if matched {
+                if let a = rule.assign { try evaluateAssign(f.execution.program.assigns[Int(a)], frame: f, errorOutput: nil) }
+                if let o = rule.output {
+                    f.output = try Bridge.evaluate(f.execution.program.jsonataTemplates[Int(o)], frame: f, result: nil, errorOutput: nil, field: "Output")
+                }
+                return rule.next
+            }
+        }
+        if let d = spec.defaultState { return d }
+        throw StatesError(StatesError.noChoiceMatched, "No Matches!")
+    }
+
+    // MARK: - Assign
+
+    static func resultForJSONata(_ f: Frame) -> JSONValue? {
+        switch f.execution.program.states[f.state].kind {
+        case .task, .parallel, .map: return f.result
+        default: return nil
+        }
+    }
+
+    static func evaluateAssign(_ spec: Program.AssignSpec, frame f: Frame, errorOutput: JSONValue?) throws(StatesError) {
+        let value: JSONValue
+        switch spec {
+        case .jsonPath(let template):
+            let kind = f.execution.program.states[f.state].kind
+            let view: JSONValue = errorOutput ?? ((kind == .task || kind == .parallel || kind == .map) ? f.result : f.value)
+            value = try Bridge.evaluate(template, input: view, frame: f)
+        case .jsonata(let template):
+            value = try Bridge.evaluate(template, frame: f, result: errorOutput == nil ? resultForJSONata(f) : nil, errorOutput: errorOutput, field: "Assign")
+        }
+        guard case .object(let o) = value else { return }
+        for (k, v) in o { f.pendingAssign.append((k, v)) }
+    }
+
+    // MARK: - Errors
+
+    /// Applies Retry and Catch for `error` raised in the frame's current state.
+    /// Returns nil when execution continues in this frame (caught), else how the frame stops.
+    static func handle(_ error: StatesError, in f: Frame) -> Suspension? {
+        guard f.state >= 0 else { return .failed(error) }
+        let program = f.execution.program
+        let info = program.states[f.state]
+        let terminal = error.error == StatesError.runtime || error.error == StatesError.dataLimitExceeded
+        if !terminal {
+            for (i, retrier) in info.retriers.enumerated() where matches(retrier.errorEquals, error.error) {
+                if f.retryAttempts[i] >= retrier.maxAttempts { break }
+                var delay = retrier.intervalSeconds * pow(retrier.backoffRate, Double(f.retryAttempts[i]))
+                if let cap = retrier.maxDelaySeconds { delay = min(delay, cap) }
+                if retrier.jitterFull { delay *= f.execution.environment.random() }
+                f.retryAttempts[i] += 1
+                f.retryCount += 1
+                f.pc = info.body
+                f.value = f.raw
+                return .sleep(milliseconds: Int64((delay * 1000).rounded()))
+            }
+            for catcher in info.catchers where matches(catcher.errorEquals, error.error) {
+                var errorOutput = JSONObject(minimumCapacity: 2)
+                errorOutput["Error"] = .string(error.error)
+                if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
+                let errorValue = JSONValue.object(errorOutput)
+                do throws(StatesError) {
+                    f.pendingAssign.removeAll(keepingCapacity: true)
+                    if let a = catcher.assign { try evaluateAssign(program.assigns[Int(a)], frame: f, errorOutput: errorValue) }
+                    if let o = catcher.output {
+                        f.output = try Bridge.evaluate(program.jsonataTemplates[Int(o)], frame: f, result: nil, errorOutput: errorValue, field: "Output")
+                    } else {
+                        switch catcher.resultPath {
+                        case .replace: f.output = errorValue
+                        case .discard: f.output = f.raw
+                        case .path(let r): f.output = try Bridge.set(errorValue, at: program.referencePaths[Int(r)], in: f.raw, frame: f)
+                        }
+                    }
+                } catch {
+                    return .failed(error)
+                }
+                exit(f)
+                f.raw = f.output
+                f.pc = program.states[Int(catcher.next)].entry
+                return nil
+            }
+        }
+        return .failed(error)
+    }
+
+    static func matches(_ names: [String], _ error: String) -> Bool {
+        for name in names {
+            if name == error { return true }
+            if name == StatesError.all && error != StatesError.runtime && error != StatesError.dataLimitExceeded { return true }
+            if name == StatesError.taskFailed && !error.hasPrefix("States.") { return true }
+        }
+        return false
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,111 @@
+import ASLJSON
+
+/// AWS Step Functions Local's mock configuration file (`MockConfigFile.json`), ASL-REFERENCE §11.
+///
+/// A test case maps Task state names to mocked responses; each response lists what the state's
+/// 0-based invocations return or throw (`"0"`, `"1-2"` keys). Every invocation of a state,
+/// including each retry attempt, advances that state's counter.
+public struct MockConfig: Sendable {
+    /// One mocked invocation result.
+    public enum Response: Sendable, Equatable {
+        case `return`(JSONValue)
+        case `throw`(error: String, cause: String)
+    }
+
+    /// A mocked response: invocation ranges, contiguous from 0.
+    public struct MockedResponse: Sendable {
+        public var ranges: [(ClosedRange<Int>, Response)]
+
+        /// The response for the `n`th invocation (0-based), or nil past the last key.
+        public func response(forInvocation n: Int) -> Response? {
+            ranges.first(where: { $0.0.contains(n) })?.1
+        }
+    }
+
+    public var stateMachines: [String: [String: [String: String]]]  // machine → test case → state → response name
+    public var mockedResponses: [String: MockedResponse]
+
+    /// Parses and checks a mock config; errors name the offending key.
+    public init(json: JSONValue) throws(StatesError) {
+        func fail(_ message: String) -> StatesError { StatesError("MockConfigError", message) }
+        guard case .object(let root) = json else { throw fail("The mock config must be a JSON object") }
+        stateMachines = [:]
+        mockedResponses = [:]
+        if let machines = root["StateMachines"] {
+            guard case .object(let machinesObject) = machines else { throw fail("'StateMachines' must be an object") }
+            for (machineName, machine) in machinesObject {
+                guard case .object(let testCases)? = machine["TestCases"] else {
+                    throw fail("StateMachines.\(machineName).TestCases must be an object")
+                }
+                var cases: [String: [String: String]] = [:]
+                for (caseName, mapping) in testCases {
+                    guard case .object(let mappingObject) = mapping else {
+                        throw fail("StateMachines.\(machineName).TestCases.\(caseName) must be an object")
+                    }
+                    var states: [String: String] = [:]
+                    for (state, response) in mappingObject {
+                        guard case .string(let name) = response else {
+                            throw fail("StateMachines.\(machineName).TestCases.\(caseName).\(state) must name a mocked response")
+                        }
+                        states[state] = name
+                    }
+                    cases[caseName] = states
+                }
+                stateMachines[machineName] = cases
+            }
+        }
+        if let responses = root["MockedResponses"] {
+            guard case .object(let responsesObject) = responses else { throw fail("'MockedResponses' must be an object") }
+            for (responseName, body) in responsesObject {
+                guard case .object(let keys) = body else { throw fail("MockedResponses.\(responseName) must be an object") }
+                var ranges: [(ClosedRange<Int>, Response)] = []
+                for (key, entry) in keys {
+                    let parts = key.split(separator: "-", omittingEmptySubsequences: false)
+                    guard (1...2).contains(parts.count), let low = Int(parts[0]), let high = Int(parts.last!), low >= 0, low <= high,
+                          parts.count == 1 || low < high
+                    else { throw fail("MockedResponses.\(responseName): invalid invocation key '\(key)' (expected \"n\" or \"a-b\")") }
+                    guard case .object(let e) = entry else { throw fail("MockedResponses.\(responseName).\(key) must be an object") }
+                    let response: Response
+                    switch (e["Return"], e["Throw"]) {
+                    case (let r?, nil): response = .return(r)
+                    case (nil, let t?):
+                        guard case .string(let error)? = t["Error"], case .string(let cause)? = t["Cause"] else {
+                            throw fail("MockedResponses.\(responseName).\(key).Throw needs string 'Error' and 'Cause'")
+                        }
+                        response = .throw(error: error, cause: cause)
+                    default:
+                        throw fail("MockedResponses.\(responseName).\(key) must have exactly one of 'Return' or 'Throw'")
+                    }
+                    ranges.append((low...high, response))
+                }
+                ranges.sort { $0.0.lowerBound < $1.0.lowerBound }
+                var expected = 0
+                for (range, _) in ranges {
+                    guard range.lowerBound == expected else {
+                        throw fail("MockedResponses.\(responseName): mock responses must be consecutively numbered from 0 (missing \(expected))")
+                    }
+                    expected = range.upperBound + 1
+                }
+                mockedResponses[responseName] = MockedResponse(ranges: ranges)
+            }
+        }
+    }
+
+    /// The state → mocked response table for one machine's test case.
+    public func testCase(_ name: String, machine: String) throws(StatesError) -> [String: MockedResponse] {
+        guard let cases = stateMachines[machine] else {
+            throw StatesError("MockConfigError", "The mock config has no state machine named '\(machine)'")
+        }
+        guard let mapping = cases[name] else {
+            throw StatesError("MockConfigError", "Invalid mock test case name '\(name)' for state machine '\(machine)'")
+        }
+        var table: [String: MockedResponse] = [:]
+        for (state, responseName) in mapping {
+            guard let response = mockedResponses[responseName] else {
+                throw StatesError("MockConfigError", "Test case '\(name)' maps state '\(state)' to unknown mocked response '\(responseName)'")
+            }
+            table[state] = response
+        }
+        return table
+    }
+}

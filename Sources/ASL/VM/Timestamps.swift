@@ -1,0 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Wall-clock helpers for the context object and records, without Foundation's formatters
+/// (which are slow and allocate on every call).
+public enum WallClock {
+    /// Milliseconds since the Unix epoch, now.
+    public static func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// `2024-01-31T12:34:56.789Z`, as AWS writes `$$.Execution.StartTime` and `$$.State.EnteredTime`.
+    public static func iso8601(milliseconds: Int64) -> String {
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let ms = Int(milliseconds - seconds * 1000)
+        var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = Int(seconds - days * 86400)
+        // Civil-from-days (Howard Hinnant's algorithm).
+        days += 719468
+        let era = (days >= 0 ? days : days - 146096) / 146097
+        let doe = days - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        var year = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = Int(doy - (153 * mp + 2) / 5 + 1)
+        let month = Int(mp < 10 ? mp + 3 : mp - 9)
+        if month <= 2 { year += 1 }
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        return "\(pad(Int(year), 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(ms, 3))Z"
+    }
+}
+
+/// Generates RFC 4122 version-4 UUID strings (lowercase), from a random source.
+public struct UUIDGenerator: Sendable {
+    private let next: @Sendable () -> (UInt64, UInt64)
+
+    /// Random UUIDs from the system generator.
+    public static let system = UUIDGenerator {
+        var g = SystemRandomNumberGenerator()
+        return (g.next(), g.next())
+    }
+
+    /// Deterministic UUIDs from a seed (tests).
+    public static func seeded(_ seed: UInt64) -> UUIDGenerator {
+        let state = SeededState(seed)
+        return UUIDGenerator { state.nextPair() }
+    }
+
+    public init(_ next: @escaping @Sendable () -> (UInt64, UInt64)) { self.next = next }
+
+    public func callAsFunction() -> String {
+        var (hi, lo) = next()
+        hi = (hi & ~0xF000) | 0x4000             // version 4
+        lo = (lo & ~(0xC << 60)) | (0x8 << 60)   // variant 10xx
+        let hex = Array("0123456789abcdef".utf8)
+        var out = [UInt8](); out.reserveCapacity(36)
+        for i in 0..<16 {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            let byte = i < 8 ? UInt8(truncatingIfNeeded: hi >> (56 - 8 * i)) : UInt8(truncatingIfNeeded: lo >> (56 - 8 * (i - 8)))
+            out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+import Synchronization
+
+/// A splitmix64 stream shared by the closures of a seeded generator.
+final class SeededState: Sendable {
+    // Relaxed is enough: only uniqueness/determinism of the sequence matters, not ordering with other memory.
+    private let state: Atomic<UInt64>
+    init(_ seed: UInt64) { state = Atomic(seed) }
+    func next() -> UInt64 {
+        // wrappingAdd is atomic, so concurrent callers each get a distinct counter value (relaxed: no other data is published).
+        var z = state.wrappingAdd(0x9E3779B97F4A7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return z ^ (z >> 31)
+    }
+    func nextPair() -> (UInt64, UInt64) { (next(), next()) }
+}

@@ -1,0 +1,34 @@
+import ASLJSON
+
+/// Workflow variables (§9): one scope per execution, plus one per Parallel branch and Map
+/// iteration that reads through to its parent. A parent is suspended while its children
+/// run, so a scope is only written by the frame that owns it.
+final class VariableScope: @unchecked Sendable {
+    let parent: VariableScope?
+    private var values: [String: JSONValue] = [:]
+
+    init(parent: VariableScope?) { self.parent = parent }
+
+    func get(_ name: String) -> JSONValue? {
+        var scope: VariableScope? = self
+        while let s = scope {
+            if let v = s.values[name] { return v }
+            scope = s.parent
+        }
+        return nil
+    }
+
+    /// Assigns in the scope that already holds the name, else in this one.
+    func set(_ name: String, _ value: JSONValue) {
+        var scope: VariableScope? = self
+        while let s = scope {
+            if s.values[name] != nil { s.values[name] = value; return }
+            scope = s.parent
+        }
+        values[name] = value
+    }
+
+    func snapshot() -> [String: JSONValue] { values }
+
+    var isEmpty: Bool { values.isEmpty && (parent?.isEmpty ?? true) }
+}
