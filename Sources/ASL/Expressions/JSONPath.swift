@@ -352,6 +352,10 @@ struct JSONPathParser {
                 } else if peek == "*" {
                     pos += 1
                     steps.append(.wildcard)
+                } else if peek == "[" {
+                    // Jayway accepts `$.['a']` and `$.[0]`.
+                    pos += 1
+                    steps.append(try parseBracket())
                 } else {
                     steps.append(.field(try parseDotName(stopAt: stopAt)))
                 }
