@@ -18,6 +18,7 @@ fileprivate func ctx(_ input: String, context: String = "{}", variables: [String
         ("$['a b']", #"{"a b":true}"#, "true"),
         ("$[\"x\"]", #"{"x":"y"}"#, #""y""#),
         ("$.a", #"{"a":null}"#, "null"),
+        ("$.['a'].[1]", #"{"a":[1,2]}"#, "2"),
         ("$[0].detail", #"[{"detail":5}]"#, "5"),
     ])
     func definitePaths(path: String, input: String, expected: String) throws {
@@ -36,6 +37,8 @@ fileprivate func ctx(_ input: String, context: String = "{}", variables: [String
         ("$.a[-2:]", #"{"a":[0,1,2,3,4]}"#, "[3,4]"),
         ("$.a[0,2]", #"{"a":[0,1,2,3,4]}"#, "[0,2]"),
         ("$.*", #"{"a":1,"b":[2]}"#, "[1,[2]]"),
+        ("$..*", #"{"a":{"b":1},"c":[2]}"#, #"[{"b":1},[2],1,2]"#),
+        ("$..[0]", #"{"a":[1,[2]]}"#, "[1,2]"),
         ("$..id", #"{"id":1,"c":[{"id":2},{"x":{"id":3}}]}"#, "[1,2,3]"),
         ("$.users[?(@.status == 0)]", #"{"users":[{"year":1997,"status":0},{"year":1998,"status":1}]}"#, #"[{"year":1997,"status":0}]"#),
         ("$.a[?(@.p > 1 && @.p <= 3)].p", #"{"a":[{"p":1},{"p":2},{"p":3},{"p":4}]}"#, "[2,3]"),
@@ -81,6 +84,23 @@ fileprivate func ctx(_ input: String, context: String = "{}", variables: [String
     @Test(arguments: ["", "a", "$.", "$[", "$['a'", "$.a[x]", "$..", "$.a b"])
     func invalidPaths(path: String) {
         #expect(throws: ExpressionCompileError.self) { try JSONPath(path) }
+    }
+
+    @Test func compiledFormsAreSendableAndShareable() async throws {
+        let template = try PayloadTemplate(j(#"{"v.$":"$.n","s.$":"States.Format('n={}', $.n)","r.$":"$.l[*].k"}"#))
+        let condition = try ChoiceCondition(j(#"{"Variable":"$.n","NumericGreaterThan":50}"#))
+        let results = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            for n in 0..<100 {
+                group.addTask {
+                    let c = ExpressionContext(input: j("{\"n\":\(n),\"l\":[{\"k\":\(n)}]}"))
+                    let out = try? template.evaluate(c)
+                    let ok = out == j("{\"v\":\(n),\"s\":\"n=\(n)\",\"r\":[\(n)]}")
+                    return ok && (try? condition.evaluate(c)) == (n > 50)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 100 && results.allSatisfy { $0 })
     }
 
     @Test func normalizedRendering() throws {

@@ -54,7 +54,13 @@ import Foundation
 /// A definition-time problem with an expression (bad path syntax, unknown intrinsic, …).
 /// `message` is meant for validation diagnostics.
 public struct ExpressionCompileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The diagnostic (AWS's wording where AWS has one).
     public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// The underlying parse problem when `message` is AWS's generic wording.
+    public var detail: String?
+    public init(_ message: String, detail: String? = nil) {
+        self.message = message
+        self.detail = detail
+    }
+    public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 }

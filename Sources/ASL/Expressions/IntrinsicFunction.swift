@@ -465,10 +465,8 @@ struct IntrinsicParser {
         case .jsonMerge: if let v = literal(2), v.boolValue == nil { throw fail("argument 3 of States.JsonMerge must be a boolean") }
         default: break
         }
-        if function == .hash, case .literal(.string(let alg))? = arguments.last,
-           !["MD5", "SHA-1", "SHA-256", "SHA-384", "SHA-512"].contains(alg) {
-            throw fail("unsupported hash algorithm '\(alg)'")
-        }
+        // An unsupported `States.Hash` algorithm literal is left to run time (no AWS evidence that
+        // creation rejects it).
     }
 
     mutating func parseArgument(depth: Int) throws(ExpressionCompileError) -> (IntrinsicArgument, [IntrinsicFormatPiece]?) {

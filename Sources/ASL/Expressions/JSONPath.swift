@@ -269,12 +269,15 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     private static func scan(_ inner: JSONPathStep, rest: ArraySlice<JSONPathStep>, value: JSONValue, root: JSONValue, into results: inout [JSONValue]) {
         switch inner {
         case .wildcard:
-            // `..*`: every descendant node.
+            // `..*`: every descendant node, in Jayway's order (a node's children, then each
+            // child's descendants).
             switch value {
             case .array(let a):
-                for v in a { collect(rest, from: v, root: root, into: &results); scan(inner, rest: rest, value: v, root: root, into: &results) }
+                for v in a { collect(rest, from: v, root: root, into: &results) }
+                for v in a { scan(inner, rest: rest, value: v, root: root, into: &results) }
             case .object(let o):
-                for v in o.values { collect(rest, from: v, root: root, into: &results); scan(inner, rest: rest, value: v, root: root, into: &results) }
+                for v in o.values { collect(rest, from: v, root: root, into: &results) }
+                for v in o.values { scan(inner, rest: rest, value: v, root: root, into: &results) }
             default: break
             }
             return
@@ -349,6 +352,10 @@ struct JSONPathParser {
                 } else if peek == "*" {
                     pos += 1
                     steps.append(.wildcard)
+                } else if peek == "[" {
+                    // Jayway accepts `$.['a']` and `$.[0]`.
+                    pos += 1
+                    steps.append(try parseBracket())
                 } else {
                     steps.append(.field(try parseDotName(stopAt: stopAt)))
                 }

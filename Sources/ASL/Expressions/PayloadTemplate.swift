@@ -19,11 +19,11 @@ public struct PayloadTemplate: Sendable {
         public init(_ text: String, field: String) throws(ExpressionCompileError) {
             if text.hasPrefix("$") {
                 do { self = .path(try JSONPath(text)) } catch {
-                    throw ExpressionCompileError("The value for the field '\(field)' must be a valid JSONPath")
+                    throw ExpressionCompileError("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call", detail: error.message)
                 }
             } else if IntrinsicFunction.looksLikeCall(text) {
                 do { self = .intrinsic(try IntrinsicFunction(text)) } catch {
-                    throw ExpressionCompileError("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call (\(error.message))")
+                    throw ExpressionCompileError("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call", detail: error.message)
                 }
             } else {
                 throw ExpressionCompileError("The value for the field '\(field)' must be a valid JSONPath or a valid intrinsic function call")

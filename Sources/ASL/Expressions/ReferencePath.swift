@@ -44,8 +44,15 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
         case .field(let name):
             guard case .object(var object) = node else { return false }
             node = .null  // drop our reference so `object` is uniquely owned when possible
-            var child = object[name] ?? (rest.isEmpty ? .null : .object(JSONObject()))
-            if !rest.isEmpty, child == .null, object[name] == nil { child = .object(JSONObject()) }
+            var child: JSONValue
+            if let existing = object[name] {
+                child = existing
+                // Release the object's reference so the child is uniquely owned and the
+                // nested write happens in place.
+                if !rest.isEmpty { object.setValue(.null, forKey: name) }
+            } else {
+                child = rest.isEmpty ? .null : .object(JSONObject())
+            }
             let ok = assign(value, at: rest, in: &child)
             object[name] = child
             node = .object(object)
@@ -54,6 +61,7 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
             guard case .array(var array) = node, index >= 0, index < array.count else { return false }
             node = .null
             var child = array[index]
+            if !rest.isEmpty { array[index] = .null }
             let ok = assign(value, at: rest, in: &child)
             array[index] = child
             node = .array(array)

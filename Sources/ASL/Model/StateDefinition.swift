@@ -154,7 +154,8 @@ public struct StateDefinition: Sendable {
             if case .string(let n)? = rule["Next"] { out.append((n, pointer / "Choices" / i / "Next")) }
         }
         if let defaultNext { out.append((defaultNext, pointer / "Default")) }
-        for c in catchers { out.append((c.next, c.pointer / "Next")) }
+        // A catcher without `Next` decodes with an empty name; it has no transition.
+        for c in catchers where !c.next.isEmpty { out.append((c.next, c.pointer / "Next")) }
         return out
     }
 

@@ -53,7 +53,6 @@ extension ValidationPass {
             for key in ["Parameters", "ResultSelector", "ItemSelector"] where own.contains(key) {
                 if let value = o[key] { checkPathTemplate(value, field: key, requireObject: true, at: p / key) }
             }
-            if kind == .pass, let result = o["Result"] { _ = result }
         } else {
             if own.contains("Arguments"), let value = o["Arguments"] { checkJSONataTemplate(value, field: "Arguments", objectOrExpression: true, at: p / "Arguments") }
             if own.contains("ItemSelector"), let value = o["ItemSelector"] { checkJSONataTemplate(value, field: "ItemSelector", objectOrExpression: true, at: p / "ItemSelector") }

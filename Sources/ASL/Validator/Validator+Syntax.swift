@@ -46,7 +46,10 @@ extension Validator {
                     continue
                 }
                 let start = i
-                while i < s.count, s[i] != ".", s[i] != "[", s[i] != "(" { i += 1 }
+                while i < s.count, s[i] != ".", s[i] != "[", s[i] != "(" {
+                    if s[i] == "]" { return "unexpected ']' at position \(i + 1)" }
+                    i += 1
+                }
                 guard i > start else { return "empty field name after '.'" }
                 if i < s.count, s[i] == "(" {
                     if rules.reference { return "functions are not allowed in a reference path" }
