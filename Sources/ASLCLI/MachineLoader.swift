@@ -37,7 +37,7 @@ enum MachineLoader {
         do throws(DefinitionError) {
             return try StateMachine(definition: text, name: name, type: type)
         } catch {
-            let lines = error.diagnostics.map { "\(path):\($0.location?.description ?? "/"): \($0.severity.rawValue) \($0.code): \($0.message)" }
+            let lines = error.diagnostics.map { "\(path):\($0.locationText ?? "-"): \($0.severity.rawValue) \($0.code): \($0.message)" }
             throw MachineLoadError(description: "invalid state machine definition\n" + lines.joined(separator: "\n"), exitCode: 65)
         }
     }

@@ -33,7 +33,7 @@ enum ValidateCommand {
                 print("\(path): OK")
             } else {
                 for d in result.diagnostics {
-                    print("\(path):\(d.location?.description ?? "/"): \(d.severity.rawValue) \(d.code): \(d.message)")
+                    print("\(path):\(d.locationText ?? "-"): \(d.severity.rawValue) \(d.code): \(d.message)")
                 }
             }
         }
