@@ -90,11 +90,20 @@ enum Bridge {
         switch source {
         case .constant(let v): return v
         case .path(let p, let field):
-            let value = try selectPath(f.execution.program.paths[Int(p)], in: f.value, frame: f)
-            guard case .number(let n) = value, n.isIntegral else {
-                throw StatesError.runtime("The \(field) field refers to value \(quoted(value)) which is not a valid integer")
+            let path = f.execution.program.paths[Int(p)]
+            let value = try selectPath(path, in: f.value, frame: f)
+            // AWS accepts numbers and numeric strings here; percentages may be fractional.
+            let isFloat = field.hasPrefix("ToleratedFailurePercentage")
+            var number: Double?
+            switch value {
+            case .number(let n): number = n.doubleValue
+            case .string(let s): number = isFloat ? Double(s) : Int64(s).map(Double.init)
+            default: number = nil
             }
-            return n.doubleValue
+            guard let number, isFloat || number.rounded(.towardZero) == number else {
+                throw StatesError.runtime("The \(field) field refers to value \(quoted(value)) which is not a valid \(isFloat ? "float" : "integer"): \(path.text)")
+            }
+            return number
         case .jsonata(let t, let field):
             let value = try evaluate(f.execution.program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: field)
             guard case .number(let n) = value else {
@@ -144,9 +153,9 @@ enum Bridge {
                 throw StatesError.runtime("The SecondsPath parameter does not reference an input value: \(path.text)")
             }
             guard case .number(let n) = value, let seconds = n.int64Value else {
-                throw StatesError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(path.text)")
+                throw StatesError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(path.text) == \(value.description)")
             }
-            guard seconds >= 0 else { throw StatesError.runtime("The SecondsPath parameter references a negative value: \(path.text)") }
+            guard seconds >= 0 else { throw StatesError.runtime("The SecondsPath parameter references a negative value: \(path.text) == \(value.description)") }
             return seconds * 1000
         case .seconds(let source):
             let seconds = try number(source, frame: f)

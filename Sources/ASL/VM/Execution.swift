@@ -74,9 +74,9 @@ final class ExecutionState: @unchecked Sendable {
     let contextExecution: JSONValue
     let contextStateMachine: JSONValue
 
-    /// History event counter: the last id handed out. ExecutionStarted is event 1.
+    /// History event counter: the last id handed out (ExecutionStarted takes 1).
     // Relaxed: ids only need to be unique and increasing; no other memory is published through it.
-    private let eventCounter = Atomic<Int>(1)
+    private let eventCounter = Atomic<Int>(0)
     /// Set once by whoever finishes the execution first (success, failure, or the deadline).
     // acquiringAndReleasing on the exchange: the winner's outcome writes happen-before any loser's read of `finished`.
     let finished = Atomic<Bool>(false)

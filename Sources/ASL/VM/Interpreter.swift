@@ -327,7 +327,7 @@ enum Interpreter {
         switch spec {
         case .jsonPath(let template):
             let kind = f.execution.program.states[f.state].kind
-            let view: JSONValue = errorOutput ?? ((kind == .task || kind == .parallel || kind == .map) ? f.result : f.value)
+            let view: JSONValue = errorOutput ?? ((kind == .task || kind == .parallel || kind == .map || kind == .pass) ? f.result : f.value)
             value = try Bridge.evaluate(template, input: view, frame: f)
         case .jsonata(let template):
             value = try Bridge.evaluate(template, frame: f, result: errorOutput == nil ? resultForJSONata(f) : nil, errorOutput: errorOutput, field: "Assign")
@@ -344,7 +344,8 @@ enum Interpreter {
         guard f.state >= 0 else { return .failed(error) }
         let program = f.execution.program
         let info = program.states[f.state]
-        let terminal = error.error == StatesError.runtime || error.error == StatesError.dataLimitExceeded
+        // States.Runtime always fails the execution; a task's States.DataLimitExceeded is catchable (AWS-recorded).
+        let terminal = error.error == StatesError.runtime
         if !terminal {
             for (i, retrier) in info.retriers.enumerated() where matches(retrier.errorEquals, error.error) {
                 if f.retryAttempts[i] >= retrier.maxAttempts { break }
@@ -389,7 +390,7 @@ enum Interpreter {
     static func matches(_ names: [String], _ error: String) -> Bool {
         for name in names {
             if name == error { return true }
-            if name == StatesError.all && error != StatesError.runtime && error != StatesError.dataLimitExceeded { return true }
+            if name == StatesError.all && error != StatesError.runtime { return true }
             if name == StatesError.taskFailed && !error.hasPrefix("States.") { return true }
         }
         return false
