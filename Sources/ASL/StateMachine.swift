@@ -12,6 +12,8 @@ public final class StateMachine: Sendable {
     public let arn: String
     /// The compiled program the VM runs.
     public let program: Program
+    let region: String
+    let account: String
 
     /// Default region and account used in ARNs.
     public static let defaultRegion = "us-east-1"
@@ -30,6 +32,8 @@ public final class StateMachine: Sendable {
     /// Compiles an already-validated definition.
     public init(definition: StateMachineDefinition, name: String, region: String = defaultRegion, account: String = defaultAccount) throws(DefinitionError) {
         self.name = name
+        self.region = region
+        self.account = account
         self.arn = "arn:aws:states:\(region):\(account):stateMachine:\(name)"
         self.program = try Compiler.compile(definition).get()
     }
@@ -37,10 +41,9 @@ public final class StateMachine: Sendable {
     /// Wraps a program loaded from `.aslc`.
     public init(program: Program, name: String, region: String = defaultRegion, account: String = defaultAccount) {
         self.name = name
+        self.region = region
+        self.account = account
         self.arn = "arn:aws:states:\(region):\(account):stateMachine:\(name)"
         self.program = program
     }
-
-    var region: String { String(arn.split(separator: ":")[3]) }
-    var account: String { String(arn.split(separator: ":")[4]) }
 }

@@ -9,8 +9,9 @@ import ASLJSON
 public struct ExpressionContext {
     /// `$`: the state's effective input (or the raw task result for `ResultSelector`).
     public var input: JSONValue
-    /// `$$`: the context object (§3.5).
-    public var contextObject: JSONValue
+    /// `$$`: the context object (§3.5), built only when an expression reads it.
+    public var contextObject: JSONValue { makeContextObject() }
+    private var makeContextObject: () -> JSONValue
     /// Looks up a workflow variable by name; `nil` when it has never been assigned.
     public var variable: (String) -> JSONValue?
     /// Produces a random (version 4) UUID string for `States.UUID()`.
@@ -27,7 +28,22 @@ public struct ExpressionContext {
         randomInteger: @escaping (Int64, Int64) -> Int64 = ExpressionContext.systemRandom
     ) {
         self.input = input
-        self.contextObject = contextObject
+        self.makeContextObject = { contextObject }
+        self.variable = variable
+        self.uuid = uuid
+        self.randomInteger = randomInteger
+    }
+
+    /// A context whose `$$` is built lazily, on first use by an expression.
+    public init(
+        input: JSONValue,
+        lazyContextObject: @escaping () -> JSONValue,
+        variable: @escaping (String) -> JSONValue?,
+        uuid: @escaping () -> String,
+        randomInteger: @escaping (Int64, Int64) -> Int64
+    ) {
+        self.input = input
+        self.makeContextObject = lazyContextObject
         self.variable = variable
         self.uuid = uuid
         self.randomInteger = randomInteger

@@ -46,7 +46,7 @@ enum Bridge {
         let variables = f.variables
         let environment = f.execution.environment
         return ExpressionContext(
-            input: input, contextObject: contextObject(f, mapItem: mapItem),
+            input: input, lazyContextObject: { contextObject(f, mapItem: mapItem) },
             variable: { variables.get($0) },
             uuid: { environment.uuid() },
             randomInteger: { lower, upper in

@@ -43,11 +43,13 @@ public enum WallClock {
 public struct UUIDGenerator: Sendable {
     private let next: @Sendable () -> (UInt64, UInt64)
 
-    /// Random UUIDs from the system generator.
-    public static let system = UUIDGenerator {
+    /// Random UUIDs: a fast generator seeded once from the system's entropy (execution ids need
+    /// uniqueness, not secrecy; a getrandom call per UUID would dominate short executions).
+    public static let system: UUIDGenerator = {
         var g = SystemRandomNumberGenerator()
-        return (g.next(), g.next())
-    }
+        let state = SeededState(g.next())
+        return UUIDGenerator { state.nextPair() }
+    }()
 
     /// Deterministic UUIDs from a seed (tests).
     public static func seeded(_ seed: UInt64) -> UUIDGenerator {
