@@ -28,6 +28,8 @@ final class Frame: @unchecked Sendable {
     var startFailure: StatesError?
     /// Per-task-attempt timeout generation: a late response for an older attempt is dropped.
     var taskGeneration = 0
+    /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
+    var taskIsLegacyLambda = false
 
     enum Resume {
         case task(Result<JSONValue, StatesError>)

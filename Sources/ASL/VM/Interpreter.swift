@@ -175,7 +175,9 @@ enum Interpreter {
                 return n
             }
         }
-        let isLambda = task.resource.contains(":lambda:")
+        // Legacy function ARNs log Lambda* events; service integrations (incl. lambda:invoke) log Task* events.
+        let isLambda = task.resource.hasPrefix("arn:aws:lambda:") || task.resource.hasPrefix("arn:aws-cn:lambda:") || task.resource.hasPrefix("arn:aws-us-gov:lambda:")
+        f.taskIsLegacyLambda = isLambda
         let (scheduled, started) = isLambda ? ("LambdaFunctionScheduled", "LambdaFunctionStarted") : ("TaskScheduled", "TaskStarted")
         let input = f.value
         f.lastEventId = execution.event(scheduled, previous: f.lastEventId,
@@ -193,7 +195,7 @@ enum Interpreter {
         switch resume {
         case .task(.success(let value)):
             f.result = value
-            f.lastEventId = execution.event("TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
+            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionSucceeded" : "TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
             if case .task = execution.program.states[f.state].kind {
                 guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
                     let name = execution.program.states[f.state].name
@@ -202,7 +204,7 @@ enum Interpreter {
                 }
             }
         case .task(.failure(let error)):
-            f.lastEventId = execution.event("TaskFailed", previous: f.lastEventId, details: ["error": .string(error.error), "cause": .string(error.cause ?? "")])
+            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionFailed" : "TaskFailed", previous: f.lastEventId, details: ["error": .string(error.error), "cause": .string(error.cause ?? "")])
             throw error
         case .children(.success(let values)):
             let kind = execution.program.states[f.state].kind
