@@ -17,12 +17,17 @@ final class Log<T: Sendable>: Sendable {
     @Test func virtualClockJumpsToEachDeadlineInOrder() {
         let log = Log<(job: Int, at: UInt64)>()
         let pool = WorkStealingPool<Int>(workers: 2, clock: .virtual) { job, context in
-            log.append((job, context.now))
+            if job == 0 {
+                // An hour, a minute and a second: with the virtual clock they all finish at once.
+                // Scheduled from one job, so the clock cannot jump between the three calls.
+                context.schedule(3, at: 3_600_000 * Self.ms)
+                context.schedule(1, at: 1_000 * Self.ms)
+                context.schedule(2, at: 60_000 * Self.ms)
+            } else {
+                log.append((job, context.now))
+            }
         }
-        // An hour, a minute and a second: with the virtual clock they all finish at once.
-        pool.schedule(3, at: 3_600_000 * Self.ms)
-        pool.schedule(1, at: 1_000 * Self.ms)
-        pool.schedule(2, at: 60_000 * Self.ms)
+        pool.submit(0)
         pool.shutdown()
         #expect(log.values.map(\.job) == [1, 2, 3])
         #expect(log.values.map(\.at) == [1_000 * Self.ms, 60_000 * Self.ms, 3_600_000 * Self.ms])
@@ -53,13 +58,16 @@ final class Log<T: Sendable>: Sendable {
         // Each job waits 1 s (virtual) and resumes; 1000 chains of 10 waits each.
         let done = Counters(1)
         let pool = WorkStealingPool<Int>(workers: 2, localCapacity: 4, clock: .virtual) { step, context in
-            if step < 10 {
+            if step < 0 {
+                // Start every chain from one job, so they all start at virtual time 0.
+                for _ in 0..<1000 { context.spawn(0) }
+            } else if step < 10 {
                 context.schedule(step + 1, at: context.now + 1_000 * Self.ms)
             } else {
                 done.increment(0)
             }
         }
-        for _ in 0..<1000 { pool.submit(0) }
+        pool.submit(-1)
         pool.shutdown()
         #expect(done[0] == 1000)
         #expect(pool.now == 10_000 * Self.ms)
@@ -99,18 +107,39 @@ final class Log<T: Sendable>: Sendable {
         #expect(early[0] == 0)
     }
 
+    /// Schedules 100 timers and cancels every other one from inside one job: while that job runs
+    /// the virtual clock cannot move, so none of them can fire in between.
     @Test func cancelledTimersDoNotRun() {
         let log = Log<Int>()
-        let pool = WorkStealingPool<Int>(workers: 2, clock: .virtual) { job, _ in log.append(job) }
-        var handles: [TimerHandle] = []
-        for i in 0..<100 {
-            handles.append(pool.schedule(i, at: UInt64(i + 1) * 1_000 * Self.ms))
+        let cancelResults = Log<Bool>()
+        let pool = WorkStealingPool<Int>(workers: 2, clock: .virtual) { job, context in
+            guard job < 0 else {
+                log.append(job)
+                return
+            }
+            var handles: [TimerHandle] = []
+            for i in 0..<100 {
+                handles.append(context.schedule(i, at: UInt64(i + 1) * 1_000 * Self.ms))
+            }
+            for i in stride(from: 0, to: 100, by: 2) { cancelResults.append(context.cancel(handles[i])) }
+            cancelResults.append(context.cancel(handles[0]))  // second cancel of the same timer
         }
-        for i in stride(from: 0, to: 100, by: 2) { #expect(pool.cancel(handles[i])) }
-        #expect(!pool.cancel(handles[0]), "second cancel of the same timer")
+        pool.submit(-1)
         pool.shutdown()
+        #expect(cancelResults.values == Array(repeating: true, count: 50) + [false])
         #expect(log.values == Array(stride(from: 1, to: 100, by: 2)))
-        #expect(!pool.cancel(handles[1]), "cancel after the timer fired")
+    }
+
+    /// From outside the pool, an idle pool on the virtual clock fires a timer at once, so a
+    /// cancel that comes later finds it fired.
+    @Test func cancelAfterFiringReturnsFalse() {
+        let fired = DispatchSemaphore(value: 0)
+        let pool = WorkStealingPool<Int>(workers: 2, clock: .virtual) { _, _ in fired.signal() }
+        let handle = pool.schedule(1, at: 1_000 * Self.ms)
+        fired.wait()
+        let cancelled = pool.cancel(handle)
+        #expect(!cancelled)
+        pool.shutdown()
     }
 
     /// The engine's timeout pattern: a task arms a timeout and cancels it when it completes.
