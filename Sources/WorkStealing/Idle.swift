@@ -15,13 +15,13 @@ final class Idle: Sendable {
     private let state: Atomic<UInt64>
     private let numWorkers: Int
 
-    private struct Sleepers: ~Copyable {
+    private struct Sleepers {
         /// Indices of parked workers (at most `numWorkers`, so linear scans are cheap).
         var parked: [Int] = []
         /// Set for a worker woken by `wakeOneForWork`, which counted it as searching.
         var wokenAsSearcher: [Bool]
     }
-    private let sleepers: Mutex<Sleepers>
+    private let sleepers: Locked<Sleepers>
 
     private static let unparkedOne: UInt64 = 1 << 16
     private static let searchingMask: UInt64 = (1 << 16) - 1
@@ -30,7 +30,7 @@ final class Idle: Sendable {
         precondition(numWorkers < 1 << 16)
         self.numWorkers = numWorkers
         state = Atomic(UInt64(numWorkers) << 16)
-        sleepers = Mutex(Sleepers(wokenAsSearcher: Array(repeating: false, count: numWorkers)))
+        sleepers = Locked(Sleepers(wokenAsSearcher: Array(repeating: false, count: numWorkers)))
     }
 
     private static func searching(_ s: UInt64) -> Int { Int(s & searchingMask) }

@@ -3,12 +3,12 @@ import Synchronization
 /// The pool's global FIFO: jobs submitted from outside the workers, jobs that overflowed a local
 /// queue, and timer jobs that came due.
 ///
-/// A `Mutex` around a two-stack queue, as tokio's injector is a mutex around a linked list: it is
+/// A lock around a two-stack queue, as tokio's injector is a mutex around a linked list: it is
 /// off the hot path (workers run from their local queues and look here only every
 /// `Worker.globalQueueInterval` jobs or when their queue is empty), and `count` lets them skip the
 /// lock when it is empty.
 final class Injector<Job: Sendable>: Sendable {
-    private struct Queue: ~Copyable {
+    private struct Queue {
         /// Older jobs, newest first (pop from the end).
         var front: [Job] = []
         /// Newer jobs, oldest first.
@@ -25,7 +25,7 @@ final class Injector<Job: Sendable>: Sendable {
         }
     }
 
-    private let queue = Mutex(Queue())
+    private let queue = Locked(Queue())
     /// Mirror of the queue's length, stored under the lock. Loaded without the lock as a hint, and
     /// by the pre-park re-check, which pairs it with the sequentially consistent fences of
     /// `PoolCore.notifyParked` and `Worker.park` (see Documentation/Scheduler.md).

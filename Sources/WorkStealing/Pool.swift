@@ -36,7 +36,7 @@ import Synchronization
 public final class WorkStealingPool<Job: Sendable>: Sendable {
     let core: PoolCore<Job>
     /// Worker thread handles; emptied by the first `shutdown` / `shutdownNow`.
-    private let threads = Mutex<[pthread_t]>([])
+    private let threads = Locked<[pthread_t]>([])
 
     /// Starts the workers.
     ///
@@ -80,7 +80,10 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
     deinit {
         // Without a `shutdown()` the threads would wait forever; let them finish the queued work
         // and exit on their own (they hold the core, not the pool).
-        if !threads.withLock({ $0.isEmpty }) { beginShutdown() }
+        let handles = threads.withLock { $0 }
+        if handles.isEmpty { return }
+        beginShutdown()
+        for thread in handles { pthread_detach(thread) }
     }
 
     /// Number of worker threads.

@@ -14,7 +14,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     // MARK: Timers
 
     /// Timer wheel in ticks of `tickNanos`.
-    let timers: Mutex<TimerWheel<Job>>
+    let timers: Locked<TimerWheel<Job>>
     /// Nanosecond time of the wheel's next expiry, `.max` if no slot is occupied. Stored under the
     /// `timers` lock. Workers load it (relaxed) between jobs as a hint; the timer driver and
     /// `schedule` use it in a store-then-load handshake with `driverWakeAt`, hence sequentially
@@ -56,7 +56,7 @@ final class PoolCore<Job: Sendable>: Sendable {
         idle = Idle(numWorkers: workers)
         parkers = (0..<workers).map { _ in Parker() }
         stealers = (0..<workers).map { _ in LocalQueue<Job>(capacity: localCapacity).stealer }
-        timers = Mutex(TimerWheel(startTick: 0))
+        timers = Locked(TimerWheel(startTick: 0))
     }
 
     // MARK: - Wake-ups

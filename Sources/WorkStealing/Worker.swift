@@ -10,7 +10,8 @@ import Synchronization
 //    victim's queue; then try the injector once more.
 // 5. Nothing found: park. Record the worker as parked (`Idle.transitionToParked`), issue a
 //    sequentially consistent fence, then re-check:
-//      a. if `shutdownNow()` was called or the pool terminated, exit;
+//      a. if `shutdownNow()` was called or the pool terminated, exit; read the `shutdown()` flag
+//         now, before looking at the queues, so work submitted before it was set is seen in b;
 //      b. if this was the last searcher or the last unparked worker and any queue has work,
 //         unpark itself and go back to 1;
 //      c. if it is the last unparked worker, no queue has work and timers are pending: on the
@@ -131,6 +132,10 @@ final class Worker<Job: Sendable> {
             || core.terminated.load(ordering: .sequentiallyConsistent) {
             return false
         }
+        // Read before the re-check below, so that everything submitted or scheduled before
+        // `shutdown()` set the flag is visible to that re-check (reading it after the re-check
+        // once let the pool terminate with a job that had just been submitted).
+        let shutdownRequested = core.shuttingDown.load(ordering: .sequentiallyConsistent)
         if lastSearcher || unparked == 0 {
             if core.anyWorkVisible() {
                 isSearching = core.idle.returnFromPark(index)
@@ -146,7 +151,7 @@ final class Worker<Job: Sendable> {
                 core.advanceVirtualClock()
                 return true
             }
-            if !timersPending && core.shuttingDown.load(ordering: .sequentiallyConsistent) {
+            if !timersPending && shutdownRequested {
                 core.terminate()
                 return false
             }

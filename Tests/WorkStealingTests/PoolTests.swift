@@ -6,7 +6,7 @@ import Testing
 
 /// Collects values from jobs, in the order they arrive.
 final class Log<T: Sendable>: Sendable {
-    private let items = Mutex<[T]>([])
+    private let items = Locked<[T]>([])
     func append(_ item: T) { items.withLock { $0.append(item) } }
     var values: [T] { items.withLock { $0 } }
 }
@@ -184,6 +184,22 @@ final class Log<T: Sendable>: Sendable {
         pool.shutdown()
         pool.shutdown()  // idempotent
         #expect(counts.mismatches(expected: 1).isEmpty)
+    }
+
+    /// Regression: a worker going idle used to check the queues before reading the shutdown flag,
+    /// so a job submitted just before `shutdown()` could be dropped when both happened in between.
+    /// The window is narrow: this stress version caught it only under ThreadSanitizer's slower
+    /// scheduling, so run it there too.
+    @Test(arguments: [PoolClock.system, .virtual])
+    func jobSubmittedRightBeforeShutdownRuns(clock: PoolClock) {
+        let rounds = 200
+        let ran = Counters(rounds)
+        for round in 0..<rounds {
+            let pool = WorkStealingPool<Int>(workers: 2, clock: clock) { job, _ in ran.increment(job) }
+            pool.submit(round)
+            pool.shutdown()
+        }
+        #expect(ran.mismatches(expected: 1).isEmpty)
     }
 
     @Test func shutdownWaitsForPendingSystemTimers() {
