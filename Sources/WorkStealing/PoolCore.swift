@@ -14,7 +14,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     // MARK: Timers
 
     /// Timer wheel in ticks of `tickNanos`.
-    let timers: Locked<TimerWheel<Job>>
+    let timers: Locked<TimerQueue<Job>>
     /// Nanosecond time of the wheel's next expiry, `.max` if no slot is occupied. Stored under the
     /// `timers` lock. Workers load it (relaxed) between jobs as a hint; the timer driver and
     /// `schedule` use it in a store-then-load handshake with `driverWakeAt`, hence sequentially
@@ -56,7 +56,7 @@ final class PoolCore<Job: Sendable>: Sendable {
         idle = Idle(numWorkers: workers)
         parkers = (0..<workers).map { _ in Parker() }
         stealers = (0..<workers).map { _ in LocalQueue<Job>(capacity: localCapacity).stealer }
-        timers = Locked(TimerWheel(startTick: 0))
+        timers = Locked(TimerQueue(startTick: 0))
     }
 
     // MARK: - Wake-ups
@@ -87,7 +87,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     }
 
     /// Refreshes the lock-free hints. Call with the `timers` lock held.
-    func updateTimerHints(_ wheel: borrowing TimerWheel<Job>) {
+    func updateTimerHints(_ wheel: borrowing TimerQueue<Job>) {
         let next = wheel.nextExpiration().map { $0.tick &* PoolCore.tickNanos } ?? .max
         // Sequentially consistent: half of the store-then-load handshake with `driverWakeAt`.
         nextTimerNanos.store(next, ordering: .sequentiallyConsistent)
@@ -97,7 +97,7 @@ final class PoolCore<Job: Sendable>: Sendable {
 
     func schedule(_ job: Job, at deadline: UInt64) -> TimerHandle {
         let tick = PoolCore.ceilTick(deadline)
-        let key: TimerWheel<Job>.Key? = timers.withLock { wheel in
+        let key: TimerWheel.Key? = timers.withLock { wheel in
             guard let key = wheel.insert(job, tick: tick) else { return nil }
             updateTimerHints(wheel)
             return key
@@ -141,7 +141,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     func cancel(_ handle: TimerHandle) -> Bool {
         if handle == .alreadyDue { return false }
         return timers.withLock { wheel in
-            let key = TimerWheel<Job>.Key(index: handle.index, generation: handle.generation)
+            let key = TimerWheel.Key(index: handle.index, generation: handle.generation)
             guard wheel.cancel(key) != nil else { return false }
             updateTimerHints(wheel)
             return true

@@ -15,14 +15,14 @@ import Testing
     }
 
     @Test func timerDueNowIsRejected() {
-        var wheel = TimerWheel<Int>(startTick: 100)
+        var wheel = TimerQueue<Int>(startTick: 100)
         #expect(wheel.insert(1, tick: 100) == nil)
         #expect(wheel.insert(1, tick: 50) == nil)
         #expect(wheel.count == 0)
     }
 
     @Test func firesInDeadlineOrderAcrossLevels() {
-        var wheel = TimerWheel<UInt64>(startTick: 0)
+        var wheel = TimerQueue<UInt64>(startTick: 0)
         let ticks: [UInt64] = [5000, 1, 63, 64, 65, 4095, 4096, 262_145, 2, 100_000_000]
         for t in ticks { #expect(wheel.insert(t, tick: t) != nil) }
         var fired: [UInt64] = []
@@ -40,10 +40,10 @@ import Testing
     @Test(arguments: [1 as UInt64, 2, 3, 4])
     func matchesModel(seed: UInt64) {
         var rng = SplitMix(state: seed)
-        var wheel = TimerWheel<Int>(startTick: rng.next() % 1_000_000)
+        var wheel = TimerQueue<Int>(startTick: rng.next() % 1_000_000)
         var now = wheel.elapsed
         var model: [Int: UInt64] = [:]  // id → tick of live timers
-        var keys: [Int: TimerWheel<Int>.Key] = [:]
+        var keys: [Int: TimerWheel.Key] = [:]
         var nextID = 0
         for _ in 0..<3000 {
             switch rng.next() % 10 {
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func drainHandsBackLiveTimersOnly() {
-        var wheel = TimerWheel<Int>(startTick: 0)
+        var wheel = TimerQueue<Int>(startTick: 0)
         let a = wheel.insert(1, tick: 10)!
         _ = wheel.insert(2, tick: 10_000)
         _ = wheel.cancel(a)
