@@ -113,12 +113,14 @@ final class PoolCore<Job: Sendable>: Sendable {
 
     /// Makes sure some worker will notice a timer due at `nanos`.
     private func wakeTimerDriverIfNeeded(for nanos: UInt64) {
+        // Sequentially consistent fence: the timer hints were stored (under the lock) before it;
+        // the idle state is read after it. Pairs with the fence in `Worker.park`, after which a
+        // parking worker reads `pendingTimers`: either it sees this timer (and drives the timers
+        // or advances the virtual clock), or we see it parked and wake somebody.
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
         if clock.isVirtual {
             // Virtual time moves only when the last worker goes idle. If every worker is already
             // parked, wake one so that it goes idle again and advances the clock.
-            // Sequentially consistent fence: pairs with the one in `Worker.park`, as in
-            // `notifyParked`.
-            atomicMemoryFence(ordering: .sequentiallyConsistent)
             if idle.unparkedCount == 0, let worker = idle.wakeAny() {
                 parkers[worker].unpark()
             }
