@@ -13,7 +13,11 @@ import Synchronization
 ///   the queues are empty and a timer is pending, the clock jumps straight to the earliest timer's
 ///   deadline and that timer fires. A workflow that waits an hour then runs in microseconds, and a
 ///   test sees exactly the deadlines it asked for. Time never moves while any job is runnable or
-///   running, so jobs observe a consistent, deterministic clock.
+///   running, so jobs observe a consistent, deterministic clock. Timers have 1 ms resolution:
+///   a job sees `now` equal to its deadline rounded up to a whole millisecond.
+///   An idle pool jumps at once: timers scheduled one by one from *outside* the pool may see the
+///   clock move between the calls. Schedule related timers from inside one job (or submit one job
+///   that schedules them) to fix their relative deadlines.
 public struct PoolClock: Sendable, Hashable {
     enum Kind: Hashable {
         case system
