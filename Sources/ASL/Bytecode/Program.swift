@@ -50,6 +50,22 @@ public final class Program: Sendable {
     public enum StateKind: String, Sendable {
         case pass = "Pass", task = "Task", choice = "Choice", wait = "Wait", succeed = "Succeed", fail = "Fail"
         case parallel = "Parallel", map = "Map"
+
+        /// History event type names, precomputed so the hot path never builds strings.
+        var enteredEvent: String {
+            switch self {
+            case .pass: "PassStateEntered"; case .task: "TaskStateEntered"; case .choice: "ChoiceStateEntered"
+            case .wait: "WaitStateEntered"; case .succeed: "SucceedStateEntered"; case .fail: "FailStateEntered"
+            case .parallel: "ParallelStateEntered"; case .map: "MapStateEntered"
+            }
+        }
+        var exitedEvent: String {
+            switch self {
+            case .pass: "PassStateExited"; case .task: "TaskStateExited"; case .choice: "ChoiceStateExited"
+            case .wait: "WaitStateExited"; case .succeed: "SucceedStateExited"; case .fail: "FailStateExited"
+            case .parallel: "ParallelStateExited"; case .map: "MapStateExited"
+            }
+        }
     }
 
     /// Per-state facts the VM needs at run time (names only for messages and logs).

@@ -1,40 +1,72 @@
 import ASLJSON
-import Dispatch
+import Synchronization
+import WorkStealing
 
-/// Runs frames: hands runnable frames to threads, parks waiting ones on timers, starts
-/// async task handlers, and routes child results back to parents.
+/// A unit of work on the pool.
+enum EngineJob: Sendable {
+    /// Run a frame until it suspends.
+    case step(Frame, ExecutionRun)
+    /// The execution's deadline passed.
+    case deadline(ExecutionRun)
+    /// A task attempt's TimeoutSeconds passed; `flag` decides between it and the task's result.
+    case taskTimeout(Frame, ExecutionRun, OnceFlag, seconds: Double)
+}
+
+/// Runs frames on the work-stealing pool: runnable frames are jobs, waits are timers, async
+/// task handlers run on Swift concurrency and resubmit their frame, children are spawned
+/// onto the current worker's queue (where idle workers steal them).
 final class Driver: Sendable {
-    private let queue = DispatchQueue(label: "aslx.driver", attributes: .concurrent)
+    let pool: WorkStealingPool<EngineJob>
 
-    func schedule(_ work: @escaping @Sendable () -> Void) { queue.async(execute: work) }
+    init(workers: Int, clock: PoolClock) {
+        pool = WorkStealingPool(workers: workers, clock: clock) { job, context in
+            Driver.run(job, context)
+        }
+    }
 
-    func after(milliseconds: Int64, _ work: @escaping @Sendable () -> Void) {
-        queue.asyncAfter(deadline: .now() + .milliseconds(Int(max(0, milliseconds))), execute: work)
+    /// Milliseconds → the pool's nanosecond clock.
+    static func deadline(after milliseconds: Int64, from now: UInt64) -> UInt64 {
+        now &+ UInt64(max(0, milliseconds)) &* 1_000_000
+    }
+
+    func start(_ frame: Frame, run: ExecutionRun, deadlineMilliseconds: Int64) {
+        let handle = pool.schedule(.deadline(run), at: Self.deadline(after: deadlineMilliseconds, from: pool.now))
+        run.deadlineTimer.withLock { $0 = handle }
+        pool.submit(.step(frame, run))
+    }
+
+    static func run(_ job: EngineJob, _ context: WorkerContext<EngineJob>) {
+        switch job {
+        case .step(let frame, let run):
+            step(frame, run: run, context)
+        case .deadline(let run):
+            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
+        case .taskTimeout(let frame, let run, let flag, let seconds):
+            guard flag.claim() else { return }
+            frame.resume = .task(.failure(StatesError(StatesError.timeout, "Task timed out after \(JavaDouble.format(seconds)) seconds.")))
+            step(frame, run: run, context)
+        }
     }
 
     /// Runs `frame` until it suspends, and arranges for it to continue.
-    func step(_ frame: Frame, run: ExecutionRun) {
+    static func step(_ frame: Frame, run: ExecutionRun, _ context: WorkerContext<EngineJob>) {
         if frame.isAbandoned { return }
         switch Interpreter.run(frame) {
         case .finished(let output):
-            ended(frame, .success(output), run: run)
+            ended(frame, .success(output), run: run, context)
         case .failed(let error):
-            ended(frame, .failure(error), run: run)
+            ended(frame, .failure(error), run: run, context)
         case .sleep(let ms):
-            after(milliseconds: ms) { self.step(frame, run: run) }
+            context.schedule(.step(frame, run), at: deadline(after: ms, from: context.now))
         case .task(let request, let resolution, let timeout):
             guard case .async(let handler, let wrap) = resolution else { return }
-            frame.taskGeneration += 1
-            let generation = frame.taskGeneration
-            let once = OnceFlag()
+            let flag = OnceFlag()
+            var timer: TimerHandle?
             if let timeout {
-                after(milliseconds: timeout) {
-                    guard once.claim() else { return }
-                    frame.resume = .task(.failure(StatesError(StatesError.timeout, "Task timed out after \(timeout / 1000) seconds")))
-                    self.step(frame, run: run)
-                }
+                timer = context.schedule(.taskTimeout(frame, run, flag, seconds: Double(timeout) / 1000),
+                                         at: deadline(after: timeout, from: context.now))
             }
-            _ = generation
+            let pool = run.driver.pool
             Task {
                 let result: Result<JSONValue, StatesError>
                 do {
@@ -45,16 +77,18 @@ final class Driver: Sendable {
                 } catch {
                     result = .failure(StatesError(StatesError.taskFailed, String(describing: error)))
                 }
-                guard once.claim() else { return }
+                // A late result after the task timed out (or the execution ended) is dropped.
+                guard flag.claim() else { return }
+                if let timer { pool.cancel(timer) }
                 frame.resume = .task(result)
-                self.schedule { self.step(frame, run: run) }
+                pool.submit(.step(frame, run))
             }
         case .fork(_, let children):
-            for child in children { schedule { self.step(child, run: run) } }
+            for child in children { context.spawn(.step(child, run)) }
         }
     }
 
-    private func ended(_ frame: Frame, _ outcome: Result<JSONValue, StatesError>, run: ExecutionRun) {
+    private static func ended(_ frame: Frame, _ outcome: Result<JSONValue, StatesError>, run: ExecutionRun, _ context: WorkerContext<EngineJob>) {
         guard let group = frame.group else {
             switch outcome {
             case .success(let output): run.finish(.succeeded, output: output, error: nil)
@@ -70,14 +104,13 @@ final class Driver: Sendable {
         }
         switch group.childFinished(frame.childIndex, outcome) {
         case .resumeParent:
-            schedule { self.step(group.parent, run: run) }
+            // Continue the parent on this worker: its children's results are hot in cache.
+            step(group.parent, run: run, context)
         case .more(let frames):
-            for child in frames { schedule { self.step(child, run: run) } }
+            for child in frames { context.spawn(.step(child, run)) }
         }
     }
 }
-
-import Synchronization
 
 /// Lets exactly one of several racing callers proceed (task result vs. its timeout).
 final class OnceFlag: Sendable {

@@ -1,6 +1,8 @@
 import ASLJSON
 import Dispatch
+import Foundation
 import Synchronization
+import WorkStealing
 
 /// How an ``Engine`` runs executions.
 public struct EngineConfiguration: Sendable {
@@ -21,8 +23,22 @@ public struct EngineConfiguration: Sendable {
     /// Execution deadline cap: Express's 300 s (a smaller top-level TimeoutSeconds applies first).
     public var maximumDurationSeconds: Double = 300
     public var roleArn = "arn:aws:iam::123456789012:role/aslx"
+    /// Worker threads (default: one per core).
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    /// `.system` runs Wait/Retry/timeouts in real time; `.virtual` skips ahead whenever no
+    /// execution can run (tests, simulations). With `.virtual`, time also advances while async
+    /// task handlers are in flight, so pair it with mocks or immediate handlers.
+    public var clock: EngineClock = .system
 
     public init() {}
+}
+
+/// The time base for Wait states, Retry backoff, task timeouts and execution deadlines.
+public enum EngineClock: Sendable {
+    /// Real time.
+    case system
+    /// Time stands still while any execution can run and jumps to the next timer when none can.
+    case virtual
 }
 
 /// Runs compiled state machines: Express semantics, concurrent executions, 5-minute deadlines.
@@ -30,9 +46,10 @@ public final class Engine: Sendable {
     public let configuration: EngineConfiguration
     let driver: Driver
 
+    /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
-        self.driver = Driver()
+        self.driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
     }
 
     /// Runs one execution to its end (StartSyncExecution semantics).
@@ -63,7 +80,7 @@ public final class Engine: Sendable {
             tasks: TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks),
             logSink: configuration.logSink, logLevel: configuration.logLevel,
             includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn)
-        let run = ExecutionRun(execution: execution, completion: completion)
+        let run = ExecutionRun(execution: execution, driver: driver, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {
             run.finish(.failed, output: nil, error: setupError)
@@ -72,10 +89,7 @@ public final class Engine: Sendable {
         let frame = Frame(execution: execution, scope: 0, input: input, variables: VariableScope(parent: nil), group: nil, childIndex: 0, previousEventId: 0)
         var limit = configuration.maximumDurationSeconds
         if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
-        driver.after(milliseconds: Int64(limit * 1000)) {
-            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
-        }
-        driver.schedule { self.driver.step(frame, run: run) }
+        driver.start(frame, run: run, deadlineMilliseconds: Int64(limit * 1000))
         return arn
     }
 }
@@ -83,10 +97,16 @@ public final class Engine: Sendable {
 /// Completion bookkeeping for one execution.
 final class ExecutionRun: Sendable {
     let execution: ExecutionState
+    /// Strong: the driver (and its threads) stays alive while any execution is running.
+    let driver: Driver
     let completion: @Sendable (ExecutionOutcome) -> Void
+    /// The deadline timer, cancelled when the execution ends first (so finished executions
+    /// don't leave 5-minute timers behind).
+    let deadlineTimer = Mutex<TimerHandle?>(nil)
 
-    init(execution: ExecutionState, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+    init(execution: ExecutionState, driver: Driver, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
         self.execution = execution
+        self.driver = driver
         self.completion = completion
     }
 
@@ -94,6 +114,7 @@ final class ExecutionRun: Sendable {
     func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?) {
         // acquiringAndReleasing: exactly one caller wins; frames that later load `finished` (acquiring) stop.
         guard !execution.finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if status != .timedOut, let timer = deadlineTimer.withLock({ $0 }) { driver.pool.cancel(timer) }
         let e = execution
         switch status {
         case .succeeded:

@@ -70,9 +70,7 @@ final class ExecutionState: @unchecked Sendable {
     let logSink: LogSink?
     let logLevel: LogLevel
     let includeExecutionData: Bool
-    /// `$$.Execution` (prebuilt once).
-    let contextExecution: JSONValue
-    let contextStateMachine: JSONValue
+    let roleArn: String
 
     /// History event counter: the last id handed out (ExecutionStarted takes 1).
     // Relaxed: ids only need to be unique and increasing; no other memory is published through it.
@@ -97,22 +95,28 @@ final class ExecutionState: @unchecked Sendable {
         self.logSink = logSink
         self.logLevel = logLevel
         self.includeExecutionData = includeExecutionData
+        self.roleArn = roleArn
+    }
+
+    /// `$$.Execution`, built when an expression reads `$$` (most executions never do).
+    var contextExecution: JSONValue {
         var execution = JSONObject(minimumCapacity: 5)
         execution["Id"] = .string(executionArn)
         execution["Input"] = input
         execution["Name"] = .string(name)
         execution["RoleArn"] = .string(roleArn)
         execution["StartTime"] = .string(WallClock.iso8601(milliseconds: startMilliseconds))
-        contextExecution = .object(execution)
-        contextStateMachine = ["Id": .string(machine.arn), "Name": .string(machine.name)]
+        return .object(execution)
     }
+
+    var contextStateMachine: JSONValue { ["Id": .string(machine.arn), "Name": .string(machine.name)] }
 
     /// Hands out the next history event id and logs the event if the level includes it.
     @inline(__always)
-    func event(_ type: String, previous: Int, details: @autoclosure () -> JSONObject) -> Int {
+    func event(_ type: @autoclosure () -> String, previous: Int, details: @autoclosure () -> JSONObject) -> Int {
         // Relaxed: see `eventCounter`.
         let id = eventCounter.wrappingAdd(1, ordering: .relaxed).newValue
-        if let logSink, logLevel.includes(type) {
+        if let logSink, logLevel != .off, case let type = type(), logLevel.includes(type) {
             var d = details()
             if !includeExecutionData {
                 for key in ["input", "inputDetails", "output", "outputDetails", "parameters", "assignedVariables", "assignedVariablesDetails"] {

@@ -126,7 +126,7 @@ enum Interpreter {
         f.pendingAssign.removeAll(keepingCapacity: true)
         f.enteredTime = f.execution.environment.wallClock()
         let raw = f.raw
-        f.enteredEventId = f.execution.event(info.kind.rawValue + "StateEntered", previous: f.lastEventId,
+        f.enteredEventId = f.execution.event(info.kind.enteredEvent, previous: f.lastEventId,
                                              details: ["input": .string(raw.description), "inputDetails": ["truncated": false], "name": .string(info.name)])
         f.lastEventId = f.enteredEventId
     }
@@ -137,7 +137,7 @@ enum Interpreter {
         for (name, value) in assigned { f.variables.set(name, value) }
         f.pendingAssign.removeAll(keepingCapacity: true)
         let output = f.output
-        f.lastEventId = f.execution.event(info.kind.rawValue + "StateExited", previous: f.lastEventId, details: {
+        f.lastEventId = f.execution.event(info.kind.exitedEvent, previous: f.lastEventId, details: {
             var d: JSONObject = ["name": .string(info.name), "output": .string(output.description), "outputDetails": ["truncated": false]]
             if !assigned.isEmpty {
                 var vars = JSONObject()
@@ -358,7 +358,9 @@ enum Interpreter {
                 f.retryCount += 1
                 f.pc = info.body
                 f.value = f.raw
-                return .sleep(milliseconds: Int64((delay * 1000).rounded()))
+                // BackoffRate^n can overflow to infinity; clamp to the longest representable wait.
+                let ms = (delay * 1000).rounded()
+                return .sleep(milliseconds: ms.isFinite && ms < 9.0e15 ? Int64(ms) : 9_000_000_000_000_000)
             }
             for catcher in info.catchers where matches(catcher.errorEquals, error.error) {
                 var errorOutput = JSONObject(minimumCapacity: 2)
