@@ -400,8 +400,13 @@ struct ProgramDecoder {
             return Program.ChoiceSpec(rules: rules, defaultState: try d.optIndex())
         }
         let tasks = try list(minimumSize: 4) { (d: inout ProgramDecoder) throws(ProgramFileError) -> Program.TaskSpec in
-            Program.TaskSpec(resource: try d.str(), timeoutSeconds: try d.number(), heartbeatSeconds: try d.number(),
-                             credentials: try d.flag() ? try d.json() : nil)
+            let resource = try d.str()
+            let timeout = try d.number()
+            let heartbeat = try d.number()
+            // Not `flag ? json : nil`: JSONValue is nil-literal expressible, so that would be `.null`.
+            var credentials: JSONValue?
+            if try d.flag() { credentials = try d.json() }
+            return Program.TaskSpec(resource: resource, timeoutSeconds: timeout, heartbeatSeconds: heartbeat, credentials: credentials)
         }
         let waits = try list(minimumSize: 2) { (d: inout ProgramDecoder) throws(ProgramFileError) -> Program.WaitSpec in
             switch try d.tag("Wait", below: 4) {
