@@ -11,6 +11,9 @@ struct ProgramDecoder {
     private var pos = 0
     private var strings: [String] = []
     private var depth = 0
+    /// Compiled paths and intrinsic calls by string index: a text is compiled once per load.
+    private var pathCache: [JSONPath?] = []
+    private var intrinsicCache: [IntrinsicFunction?] = []
 
     /// Deepest nesting of JSON values, templates and Choice rules a payload may hold.
     static let maxDepth = 512
@@ -92,10 +95,12 @@ struct ProgramDecoder {
 
     private mutating func flag() throws(ProgramFileError) -> Bool { try bool() }
 
-    private mutating func str() throws(ProgramFileError) -> String {
+    private mutating func str() throws(ProgramFileError) -> String { strings[try stringIndex()] }
+
+    private mutating func stringIndex() throws(ProgramFileError) -> Int {
         let i = try uv()
         guard i < strings.count else { throw fail("string index \(i) out of range (\(strings.count) strings)") }
-        return strings[i]
+        return i
     }
 
     private mutating func tag(_ what: String, below limit: UInt8) throws(ProgramFileError) -> UInt8 {
@@ -149,9 +154,29 @@ struct ProgramDecoder {
 
     // MARK: Expressions
 
-    private mutating func path(_ text: String) throws(ProgramFileError) -> JSONPath {
-        do throws(ExpressionCompileError) { return try JSONPath(text) } catch {
-            throw fail("invalid JSONPath '\(text)': \(error.message)")
+    /// A JSONPath given by its string index.
+    private mutating func path() throws(ProgramFileError) -> JSONPath {
+        let i = try stringIndex()
+        if let cached = pathCache[i] { return cached }
+        do throws(ExpressionCompileError) {
+            let path = try JSONPath(strings[i])
+            pathCache[i] = path
+            return path
+        } catch {
+            throw fail("invalid JSONPath '\(strings[i])': \(error.message)")
+        }
+    }
+
+    /// An intrinsic call given by its string index.
+    private mutating func intrinsic() throws(ProgramFileError) -> IntrinsicFunction {
+        let i = try stringIndex()
+        if let cached = intrinsicCache[i] { return cached }
+        do throws(ExpressionCompileError) {
+            let call = try IntrinsicFunction(strings[i])
+            intrinsicCache[i] = call
+            return call
+        } catch {
+            throw fail("invalid intrinsic call '\(strings[i])': \(error.message)")
         }
     }
 
@@ -190,15 +215,9 @@ struct ProgramDecoder {
                 }
                 return .array(skeleton, slots)
             default:
-                let kind = try d.tag("template expression", below: 2)
-                let text = try d.str()
-                let field = try d.str()
-                if kind == ProgramTag.expressionPath { return .expression(.path(try d.path(text)), field: field) }
-                do throws(ExpressionCompileError) {
-                    return .expression(.intrinsic(try IntrinsicFunction(text)), field: field)
-                } catch {
-                    throw d.fail("invalid intrinsic call '\(text)': \(error.message)")
-                }
+                let expression: PayloadTemplate.Expression =
+                    try d.tag("template expression", below: 2) == ProgramTag.expressionPath ? .path(try d.path()) : .intrinsic(try d.intrinsic())
+                return .expression(expression, field: try d.str())
             }
         }
     }
@@ -249,7 +268,7 @@ struct ProgramDecoder {
             case ProgramTag.choiceNot:
                 return .not(try d.choiceNode())
             default:
-                let variable = try d.path(try d.str())
+                let variable = try d.path()
                 return .test(variable: variable, try d.choiceTest())
             }
         }
@@ -268,7 +287,7 @@ struct ProgramDecoder {
                 let nanos = try uv()
                 guard nanos < 1_000_000_000 else { throw fail("timestamp nanoseconds \(nanos) out of range") }
                 operand = .timestamp(Timestamp(epochSeconds: seconds, nanoseconds: Int32(nanos)))
-            default: operand = .path(try path(try str()))
+            default: operand = .path(try path())
             }
             return .compare(family, relation, operand)
         case ProgramTag.testMatches:
@@ -366,6 +385,8 @@ struct ProgramDecoder {
             pos += length
             strings.append(s)
         }
+        pathCache = Array(repeating: nil, count: strings.count)
+        intrinsicCache = Array(repeating: nil, count: strings.count)
 
         let queryLanguage: Program.QueryLanguageKind = try flag() ? .jsonata : .jsonPath
         var timeoutSeconds: Int?
@@ -374,7 +395,7 @@ struct ProgramDecoder {
             guard t >= 0, t <= 99_999_999 else { throw fail("TimeoutSeconds \(t) out of range") }
             timeoutSeconds = Int(t)
         }
-        let paths = try list { (d: inout ProgramDecoder) throws(ProgramFileError) in try d.path(try d.str()) }
+        let paths = try list { (d: inout ProgramDecoder) throws(ProgramFileError) in try d.path() }
         let referencePaths = try list { (d: inout ProgramDecoder) throws(ProgramFileError) -> ReferencePath in
             let text = try d.str()
             do throws(ExpressionCompileError) { return try ReferencePath(text) } catch {
