@@ -74,7 +74,9 @@ struct ProgramEncoder {
 
     mutating func byte(_ b: UInt8) { out.append(b) }
 
-    mutating func uv(_ value: Int) { uv64(UInt64(value)) }
+    /// Counts, indices and pcs are never negative in a compiled program; were one negative, it
+    /// would be written as a huge number that loading rejects, rather than trapping here.
+    mutating func uv(_ value: Int) { uv64(UInt64(truncatingIfNeeded: value)) }
 
     mutating func uv64(_ value: UInt64) {
         var v = value
