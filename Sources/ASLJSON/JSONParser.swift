@@ -34,6 +34,8 @@ public struct JSONParser {
 
     public static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParserError) -> JSONValue {
         var reader = Reader(buffer: buffer, maxDepth: maxDepth)
+        // A UTF-8 byte order mark at the very start is ignored (RFC 8259 §8.1 allows it; Jackson does it).
+        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { reader.position = 3 }
         reader.skipWhitespace()
         let value = try reader.parseValue(depth: 0)
         reader.skipWhitespace()
@@ -292,7 +294,10 @@ struct Reader {
         }
         let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
         if !isFloat { return .big(String(decoding: slice, as: UTF8.self)) }
-        return .double(Self.parseDouble(slice))
+        let d = Self.parseDouble(slice)
+        // Overflow is rejected (no JSON text can carry the result); underflow rounds to ±0.0.
+        guard d.isFinite else { throw error("Number out of range: magnitude exceeds the largest double", at: start) }
+        return .double(d)
     }
 
     static func parseDouble(_ slice: UnsafeBufferPointer<UInt8>) -> Double {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Compact serialization, byte-identical to what AWS (Jackson) emits for the same value.
 ///
 /// No whitespace; `/` and non-ASCII are written as is; `"` and `\` are escaped; control
@@ -67,7 +73,7 @@ public struct JSONWriter {
         switch number {
         case .int(let i): writeInt(i)
         case .big(let s): bytes.append(contentsOf: s.utf8)
-        case .double(let d): bytes.append(contentsOf: JavaDouble.format(d).utf8)
+        case .double(let d): JavaDouble.write(d, into: &bytes)
         }
     }
 
@@ -118,56 +124,107 @@ public struct JSONWriter {
     }
 }
 
-/// Java's `Double.toString` (JDK 19+: shortest digits that round-trip).
+/// Java's `Double.toString` (JDK 19+ specification; Jackson prints doubles with it).
+///
+/// Digits: the shortest decimal that rounds back to the double, closest to it (Swift's own
+/// shortest round-trip digits). Java adds one rule: when that decimal has a single digit, a
+/// two-digit decimal closer to the double is preferred; this only matters for subnormals
+/// (`Double.leastNonzeroMagnitude` prints `4.9E-324`, not `5.0E-324`). Layout: plain notation
+/// with at least one fractional digit for 10⁻³ ≤ |d| < 10⁷ (`1.0`, `0.001`, `1234567.0`), else
+/// computerized scientific notation (`1.0E-4`, `1.0E7`, `1.2345678E7`).
 public enum JavaDouble {
+    /// Java's `Double.toString(d)`.
     public static func format(_ d: Double) -> String {
-        if d.isNaN { return "NaN" }
-        if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-        if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
-        // Swift's description gives the shortest round-trip digits; re-layout them Java's way.
-        let (negative, digits, exponent) = decompose(d)
-        var out = negative ? "-" : ""
-        // Value = 0.d1d2d3... × 10^exponent; i.e. the decimal point sits after `exponent` digits.
-        let magnitude = abs(d)
-        if magnitude >= 1e-3 && magnitude < 1e7 {
-            if exponent <= 0 {
-                out += "0." + String(repeating: "0", count: -exponent) + digits
-            } else if exponent >= digits.count {
-                out += digits + String(repeating: "0", count: exponent - digits.count) + ".0"
-            } else {
-                let idx = digits.index(digits.startIndex, offsetBy: exponent)
-                out += digits[..<idx] + "." + digits[idx...]
-            }
-        } else {
-            let first = digits.prefix(1)
-            let rest = digits.dropFirst()
-            out += first + "." + (rest.isEmpty ? "0" : rest) + "E" + String(exponent - 1)
-        }
-        return out
+        var bytes: [UInt8] = []
+        write(d, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Splits a finite non-zero double into sign, significant digits (no leading/trailing
-    /// zeros) and exponent such that value = 0.digits × 10^exponent.
-    static func decompose(_ d: Double) -> (Bool, String, Int) {
-        let text = abs(d).description  // e.g. "1.5", "1e-05", "1.2345e+22", "123.0"
-        var mantissa = Substring(text)
-        var exp10 = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = text[..<e]
-            exp10 = Int(text[text.index(after: e)...]) ?? 0
+    /// Appends Java's `Double.toString(d)` as UTF-8 to `bytes`.
+    public static func write(_ d: Double, into bytes: inout [UInt8]) {
+        if d.isNaN { bytes.append(contentsOf: "NaN".utf8); return }
+        if d.isInfinite { bytes.append(contentsOf: (d < 0 ? "-Infinity" : "Infinity").utf8); return }
+        if d.sign == .minus { bytes.append(0x2D) }
+        if d == 0 { bytes.append(0x30); bytes.append(0x2E); bytes.append(0x30); return }
+        let magnitude = d.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            // Value = 0.d1d2…dn × 10^pointPos.
+            var (n, pointPos) = shortestDigits(magnitude, into: digits)
+            if n == 1 && magnitude < Double.leastNormalMagnitude {
+                (n, pointPos) = twoDigitsIfCloser(magnitude, digits: digits, n: n, pointPos: pointPos)
+            }
+            if magnitude >= 1e-3 && magnitude < 1e7 {
+                if pointPos <= 0 {
+                    bytes.append(0x30); bytes.append(0x2E)
+                    for _ in 0..<(-pointPos) { bytes.append(0x30) }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<n]))
+                } else if pointPos >= n {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<n]))
+                    for _ in 0..<(pointPos - n) { bytes.append(0x30) }
+                    bytes.append(0x2E); bytes.append(0x30)
+                } else {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<pointPos]))
+                    bytes.append(0x2E)
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[pointPos..<n]))
+                }
+            } else {
+                bytes.append(digits[0]); bytes.append(0x2E)
+                if n > 1 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[1..<n])) } else { bytes.append(0x30) }
+                bytes.append(0x45)
+                var e = pointPos - 1
+                if e < 0 { bytes.append(0x2D); e = -e }
+                if e >= 100 { bytes.append(UInt8(0x30 + e / 100)) }
+                if e >= 10 { bytes.append(UInt8(0x30 + (e / 10) % 10)) }
+                bytes.append(UInt8(0x30 + e % 10))
+            }
         }
-        var intPart = mantissa
-        var fracPart: Substring = ""
-        if let dot = mantissa.firstIndex(of: ".") {
-            intPart = mantissa[..<dot]
-            fracPart = mantissa[mantissa.index(after: dot)...]
+    }
+
+    /// Shortest round-trip digits of a positive finite double (from Swift's `description`,
+    /// e.g. `1.5`, `1e-05`, `1.2345e+22`), without leading or trailing zeros; returns the digit
+    /// count and the decimal point position (value = 0.digits × 10^pointPos).
+    @inline(__always)
+    static func shortestDigits(_ magnitude: Double, into digits: UnsafeMutableBufferPointer<UInt8>) -> (Int, Int) {
+        var text = magnitude.description
+        return text.withUTF8 { utf8 -> (Int, Int) in
+            var n = 0, intDigits = 0, exponent = 0, i = 0
+            var seenPoint = false
+            while i < utf8.count {
+                let c = utf8[i]
+                if c == 0x2E { seenPoint = true } else if c == 0x65 || c == 0x45 {
+                    i += 1
+                    var negative = false
+                    if i < utf8.count && (utf8[i] == 0x2D || utf8[i] == 0x2B) { negative = utf8[i] == 0x2D; i += 1 }
+                    while i < utf8.count { exponent = exponent * 10 + Int(utf8[i] &- 0x30); i += 1 }
+                    if negative { exponent = -exponent }
+                    break
+                } else {
+                    if n == 0 && c == 0x30 {
+                        // Leading zero: moves the point left when after it, vanishes otherwise.
+                        if seenPoint { intDigits -= 1 }
+                    } else {
+                        digits[n] = c; n += 1
+                        if !seenPoint { intDigits += 1 }
+                    }
+                }
+                i += 1
+            }
+            while n > 1 && digits[n - 1] == 0x30 { n -= 1 }
+            return (n, intDigits + exponent)
         }
-        var digits = String(intPart) + fracPart
-        var pointPos = intPart.count + exp10
-        // Strip leading zeros (adjusting the point) and trailing zeros.
-        while digits.first == "0" { digits.removeFirst(); pointPos -= 1 }
-        while digits.last == "0" { digits.removeLast() }
-        if digits.isEmpty { digits = "0" }
-        return (d < 0, digits, pointPos)
+    }
+
+    /// Java's rule for one-digit results: use the closest two-digit decimal when it still
+    /// rounds to the same double.
+    static func twoDigitsIfCloser(_ magnitude: Double, digits: UnsafeMutableBufferPointer<UInt8>, n: Int, pointPos: Int) -> (Int, Int) {
+        var buffer = [CChar](repeating: 0, count: 32)
+        let count = withVaList([magnitude]) { vsnprintf(&buffer, 32, "%.1e", $0) }  // d.de±XX, correctly rounded
+        guard count >= 6, strtod(buffer, nil) == magnitude else { return (n, pointPos) }
+        let d1 = UInt8(bitPattern: buffer[0]), d2 = UInt8(bitPattern: buffer[2])
+        let exponent = Int(String(cString: Array(buffer[4...]))) ?? 0
+        digits[0] = d1
+        if d2 == 0x30 { return (1, exponent + 1) }
+        digits[1] = d2
+        return (2, exponent + 1)
     }
 }

@@ -108,7 +108,7 @@ public struct NDJSONReader {
         if line.last == 0x0D { line.removeLast() }
         let blank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
         defer { line.removeAll(keepingCapacity: true) }
-        if blank { return eof ? nil : next() }
+        if blank { return nil }  // the caller's loop moves on (no recursion over runs of blank lines)
         return .line(number: lineNumber, bytes: line)
     }
 }
