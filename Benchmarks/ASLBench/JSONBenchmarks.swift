@@ -53,7 +53,7 @@ private func countAllocations(_ body: () -> Int) -> (count: Int, sink: Int) {
 /// Benchmarks for the JSON engine: parse, serialize and parse+serialize of a stream of
 /// ~350-byte NDJSON events, beside Foundation's `JSONSerialization` on the same data.
 ///
-/// `swift run -c release ASLBench json [--events N] [--repeat R]`
+/// `swift run -c release ASLBench json [--events N] [--repeat R] [--only NAME]`
 enum JSONBenchmarks {
     typealias Case = (name: String, body: () -> Int)
 
@@ -61,11 +61,13 @@ enum JSONBenchmarks {
         var eventCount = 10_000
         var repeats = 5
         var probe = false
+        var only: String?  // run the cases whose name contains this (profiling)
         var i = 0
         while i < arguments.count {
             switch arguments[i] {
             case "--events" where i + 1 < arguments.count: eventCount = Int(arguments[i + 1]) ?? eventCount; i += 1
             case "--repeat" where i + 1 < arguments.count: repeats = Int(arguments[i + 1]) ?? repeats; i += 1
+            case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             case "--alloc-probe": probe = true
             default: break
             }
@@ -74,7 +76,10 @@ enum JSONBenchmarks {
 
         let lines = EventGenerator.lines(count: eventCount, seed: 42)
         let totalBytes = lines.reduce(0) { $0 + $1.count }
-        let cases = makeCases(lines)
+        var cases = makeCases(lines)
+        if let only {  // an exact case name, else every case containing it
+            cases = cases.contains { $0.name == only } ? cases.filter { $0.name == only } : cases.filter { $0.name.contains(only) }
+        }
 
         if probe {
             // Child mode: one counted pass per case, "name\tallocations-per-event" per line.
@@ -86,7 +91,7 @@ enum JSONBenchmarks {
             return
         }
 
-        let allocations = probeAllocations()
+        let allocations = only == nil ? probeAllocations() : [:]
         print("JSON benchmark: \(eventCount) events, \(totalBytes) bytes, avg \(totalBytes / eventCount) bytes/event; wall-clock best of \(repeats) passes (median in parentheses)")
         if allocations.isEmpty {
             print("allocations: not measured (needs glibc's \(mallocDebugLibrary))")

@@ -58,12 +58,13 @@ public struct JSONWriter {
             bytes.append(0x5D)
         case .object(let o):
             bytes.append(0x7B)
-            let keys = o.storage.keys, values = o.storage.values
-            for i in 0..<keys.count {
-                if i > 0 { bytes.append(0x2C) }
-                write(string: keys[i])
-                bytes.append(0x3A)
-                write(values[i])
+            o.withFields { fields in
+                for i in 0..<fields.count {
+                    if i > 0 { bytes.append(0x2C) }
+                    write(string: fields[i].key)
+                    bytes.append(0x3A)
+                    write(fields[i].value)
+                }
             }
             bytes.append(0x7D)
         }
@@ -92,35 +93,54 @@ public struct JSONWriter {
         }
     }
 
-    private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
-
+    /// Appends `string` as a JSON string literal: `"` and `\\` escaped, control characters as
+    /// `\b \t \n \f \r` or `\u00XX` (uppercase hex, as Jackson), everything else (including
+    /// `/`, DEL and non-ASCII) as its UTF-8 bytes.
     public mutating func write(string: String) {
-        bytes.append(0x22)
         var s = string
-        s.withUTF8 { utf8 in
-            var runStart = 0
-            for i in 0..<utf8.count {
-                let c = utf8[i]
-                if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
-                runStart = i + 1
-                bytes.append(0x5C)
-                switch c {
-                case 0x22: bytes.append(0x22)
-                case 0x5C: bytes.append(0x5C)
-                case 0x08: bytes.append(0x62)
-                case 0x09: bytes.append(0x74)
-                case 0x0A: bytes.append(0x6E)
-                case 0x0C: bytes.append(0x66)
-                case 0x0D: bytes.append(0x72)
-                default:
-                    bytes.append(0x75); bytes.append(0x30); bytes.append(0x30)
-                    bytes.append(Self.hex[Int(c >> 4)]); bytes.append(Self.hex[Int(c & 0xF)])
-                }
-            }
-            if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
-        }
+        s.withUTF8 { utf8 in writeEscaped(utf8) }
+    }
+
+    @inline(__always) mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(0x22)
+        guard let raw = utf8.baseAddress else { bytes.append(0x22); return }
+        let count = utf8.count
+        var runStart = 0
+        var i = 0
+        while i < count {
+            // Skip 8 clean bytes at a time.
+            while i + 8 <= count, !Self.needsEscape(UnsafeRawPointer(raw + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            guard i < count else { break }
+            let c = raw[i]
+            if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: raw + runStart, count: i - runStart)) }
+            i += 1
+            runStart = i
+            switch c {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x08: bytes.append(0x5C); bytes.append(0x62)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0C: bytes.append(0x5C); bytes.append(0x66)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            default:
+                let hi = c >> 4, lo = c & 0xF
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, 0x30 + hi, lo < 10 ? 0x30 + lo : 0x37 + lo] as [UInt8])
+            }
+        }
+        if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(start: raw + runStart, count: count - runStart)) }
+        bytes.append(0x22)
+    }
+
+    /// Whether any byte of `word` is `"`, `\\` or below 0x20 (SWAR; bytes ≥ 0x80 are fine).
+    @inline(__always) static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let zeroInQuote = (quote &- ones) & ~quote
+        let zeroInBackslash = (backslash &- ones) & ~backslash
+        let control = (word &- (ones &* 0x20)) & ~word  // high bit set for bytes < 0x20
+        return ((zeroInQuote | zeroInBackslash | control) & highs) != 0
     }
 }
 
