@@ -32,16 +32,35 @@ public struct JSONParser {
         }.get()
     }
 
+    /// Parses one JSON text from UTF-8 bytes in memory (the fastest entry point).
     public static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParserError) -> JSONValue {
-        var reader = Reader(buffer: buffer, maxDepth: maxDepth)
-        defer { reader.destroy() }
+        try parseResult(buffer: buffer, maxDepth: maxDepth).get()
+    }
+
+    static func parseResult(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSONValue, JSONParserError> {
+        // The scratch stacks start in stack memory (enough for typical events) and move to the
+        // heap only if a document needs more.
+        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 64) { values in
+            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: 64) { fields in
+                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 64) { spans in
+                    var reader = Reader(buffer: buffer, maxDepth: maxDepth, values: values, fields: fields, spans: spans)
+                    defer { reader.destroy() }
+                    return Result { () throws(JSONParserError) -> JSONValue in try reader.parseDocument() }
+                }
+            }
+        }
+    }
+}
+
+extension Reader {
+    mutating func parseDocument() throws(JSONParserError) -> JSONValue {
         // A UTF-8 byte order mark at the very start is ignored (RFC 8259 §8.1 allows it; Jackson does it).
-        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { reader.position = 3 }
-        reader.skipWhitespace()
-        let value = try reader.parseValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.position < buffer.count {
-            throw reader.error("Unexpected \(reader.describeCurrent()) after the JSON value")
+        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        if position < buffer.count {
+            throw error("Unexpected \(describeCurrent()) after the JSON value")
         }
         return value
     }
@@ -56,10 +75,12 @@ struct ScratchStack<Element> {
     var base: UnsafeMutablePointer<Element>
     var count = 0
     var capacity: Int
+    /// Whether `base` was allocated here (else it is caller-provided temporary memory).
+    var ownsMemory = false
 
-    init(capacity: Int) {
-        self.capacity = capacity
-        base = .allocate(capacity: capacity)
+    init(initial: UnsafeMutableBufferPointer<Element>) {
+        base = initial.baseAddress!
+        capacity = initial.count
     }
 
     @inline(__always) mutating func push(_ element: __owned Element) {
@@ -71,14 +92,15 @@ struct ScratchStack<Element> {
     mutating func grow() {
         let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
         bigger.moveInitialize(from: base, count: count)
-        base.deallocate()
+        if ownsMemory { base.deallocate() }
         base = bigger
         capacity *= 2
+        ownsMemory = true
     }
 
     func destroy() {
         base.deinitialize(count: count)
-        base.deallocate()
+        if ownsMemory { base.deallocate() }
     }
 }
 
@@ -89,15 +111,21 @@ struct Reader {
     let buffer: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
-    var values = ScratchStack<JSONValue>(capacity: 32)
-    var fields = ScratchStack<JSONObject.Field>(capacity: 32)
-    var spans = ScratchStack<KeySpan>(capacity: 32)
+    var values: ScratchStack<JSONValue>
+    var fields: ScratchStack<JSONObject.Field>
+    var spans: ScratchStack<KeySpan>
+    /// `smallStringLayoutVerified`, read once per document rather than per string.
+    let smallStrings = smallStringLayoutVerified
     /// Whether the last string parsed contained an escape.
     var lastStringEscaped = false
 
-    init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, values: UnsafeMutableBufferPointer<JSONValue>,
+         fields: UnsafeMutableBufferPointer<JSONObject.Field>, spans: UnsafeMutableBufferPointer<KeySpan>) {
         self.buffer = buffer
         self.maxDepth = maxDepth
+        self.values = ScratchStack(initial: values)
+        self.fields = ScratchStack(initial: fields)
+        self.spans = ScratchStack(initial: spans)
     }
 
     func destroy() {
@@ -177,7 +205,7 @@ struct Reader {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            fields.push(JSONObject.Field(key: key, value: value))
+            fields.push(JSONObject.Field(key: consume key, value: consume value))
             skipWhitespace()
             guard !atEnd else { throw error("Expected ',' or '}' after object member but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
@@ -274,7 +302,19 @@ struct Reader {
             if c == ascii_quote {
                 let slice = UnsafeBufferPointer(start: buffer.baseAddress! + start + 1, count: position - start - 1)
                 position += 1
-                if ascii { return makeASCIIString(slice) }
+                if ascii {
+                    let n = slice.count
+                    guard smallStrings && n <= 15 else { return String(decoding: slice, as: UTF8.self) }
+                    if start + 17 <= count {
+                        // Two 8-byte loads from the string start (still inside the buffer), masked to n bytes.
+                        var low = UInt64(littleEndian: (raw + start + 1).loadUnaligned(as: UInt64.self))
+                        var high = UInt64(littleEndian: (raw + start + 9).loadUnaligned(as: UInt64.self))
+                        if n < 8 { low &= (1 &<< UInt64(8 * n)) &- 1; high = 0 } else { high &= (1 &<< UInt64(8 * (n - 8))) &- 1 }
+                        high |= UInt64(0xE0 | n) << 56
+                        return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
+                    }
+                    return smallASCIIString(slice)
+                }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("Invalid UTF-8 in string", at: start)
                 }
@@ -437,7 +477,7 @@ struct Reader {
         let scale = exponent - fractionDigits
         if !overflow && magnitude < (1 << 53) && scale >= -22 && scale <= 22 {
             var d = Double(magnitude)
-            if scale < 0 { d /= Self.powersOfTen[-scale] } else { d *= Self.powersOfTen[scale] }
+            if scale < 0 { d /= Self.powerOfTen(-scale) } else { d *= Self.powerOfTen(scale) }
             return .double(negative ? -d : d)
         }
         let d = Self.parseDouble(slice)
@@ -446,7 +486,15 @@ struct Reader {
         return .double(d)
     }
 
-    static let powersOfTen: [Double] = (0...22).map { (0..<$0).reduce(1.0) { acc, _ in acc * 10 } }
+    @inline(__always) static func powerOfTen(_ k: Int) -> Double {
+        // Exact powers of ten 10^0...10^22 (all representable), without a global's lazy init.
+        switch k {
+        case 0: 1e0; case 1: 1e1; case 2: 1e2; case 3: 1e3; case 4: 1e4; case 5: 1e5; case 6: 1e6; case 7: 1e7
+        case 8: 1e8; case 9: 1e9; case 10: 1e10; case 11: 1e11; case 12: 1e12; case 13: 1e13; case 14: 1e14
+        case 15: 1e15; case 16: 1e16; case 17: 1e17; case 18: 1e18; case 19: 1e19; case 20: 1e20; case 21: 1e21
+        default: 1e22
+        }
+    }
 
     static func parseDouble(_ slice: UnsafeBufferPointer<UInt8>) -> Double {
         withUnsafeTemporaryAllocation(of: CChar.self, capacity: slice.count + 1) { tmp in
@@ -457,30 +505,28 @@ struct Reader {
     }
 }
 
-/// Makes a `String` from bytes already known to be ASCII.
+/// Makes a `String` from up to 15 bytes already known to be ASCII.
 ///
 /// Strings of up to 15 bytes are stored inline by Swift (no allocation); building that inline
 /// form directly skips the standard library's re-validation, which dominated the cost of short
 /// keys and values. The layout (bytes in order over two little-endian words, the last byte
 /// `0xE0 | count`) is Swift's stable ABI for small ASCII strings; it is checked once against
 /// strings the standard library builds, and if it ever differs the standard path is used.
-@inline(__always) func makeASCIIString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+@inline(__always) func smallASCIIString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     let n = bytes.count
-    if n <= 15 && smallStringLayoutVerified {
-        return smallASCIIString(bytes)
+    var low: UInt64 = 0, high: UInt64 = 0
+    if let p = bytes.baseAddress.map(UnsafeRawPointer.init) {
+        if n >= 8 {
+            // Two overlapping 8-byte loads inside the string.
+            low = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            if n > 8 { high = UInt64(littleEndian: (p + n - 8).loadUnaligned(as: UInt64.self)) >> UInt64(8 * (16 - n)) }
+        } else {
+            var shift: UInt64 = 0
+            for i in 0..<n { low |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift; shift += 8 }
+        }
     }
-    return String(decoding: bytes, as: UTF8.self)
-}
-
-@inline(__always) private func smallASCIIString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-    var words: (UInt64, UInt64) = (0, 0)
-    withUnsafeMutableBytes(of: &words) { target in
-        if let source = bytes.baseAddress { target.baseAddress!.copyMemory(from: source, byteCount: bytes.count) }
-    }
-    words.1 |= UInt64(0xE0 | bytes.count) << 56
-    words.0 = UInt64(littleEndian: words.0)
-    words.1 = UInt64(littleEndian: words.1)
-    return unsafeBitCast(words, to: String.self)
+    high |= UInt64(0xE0 | n) << 56
+    return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
 }
 
 /// Whether `smallASCIIString` reproduces the standard library's own small strings, bit for bit.
