@@ -46,7 +46,7 @@ public struct JSONWriter {
         case .null: appendRaw("null")
         case .bool(let b): if b { appendRaw("true") } else { appendRaw("false") }
         case .number(let n): write(n)
-        case .string(let s): write(string: s)
+        case .string(let s): writeQuoted(s, prefix: nil, suffix: nil)
         case .array(let a):
             bytes.append(0x5B)
             var first = true
@@ -57,12 +57,11 @@ public struct JSONWriter {
             }
             bytes.append(0x5D)
         case .object(let o):
-            bytes.append(0x7B)
+            if o.isEmpty { bytes.append(0x7B); bytes.append(0x7D); return }
             o.withFields { fields in
                 for i in 0..<fields.count {
-                    if i > 0 { bytes.append(0x2C) }
-                    write(string: fields[i].key)
-                    bytes.append(0x3A)
+                    // `{"key":` or `,"key":` in one append.
+                    writeQuoted(fields[i].key, prefix: i == 0 ? 0x7B : 0x2C, suffix: 0x3A)
                     write(fields[i].value)
                 }
             }
@@ -97,8 +96,65 @@ public struct JSONWriter {
     /// `\b \t \n \f \r` or `\u00XX` (uppercase hex, as Jackson), everything else (including
     /// `/`, DEL and non-ASCII) as its UTF-8 bytes.
     public mutating func write(string: String) {
+        writeQuoted(string, prefix: nil, suffix: nil)
+    }
+
+    /// Writes `prefix`, the quoted escaped string, then `suffix`. Strings up to 160 bytes are
+    /// escaped into stack memory (under the 1 KiB limit for stack temporaries) and appended in one
+    /// call; longer ones stream in runs.
+    @inline(__always) mutating func writeQuoted(_ string: String, prefix: UInt8?, suffix: UInt8?) {
         var s = string
-        s.withUTF8 { utf8 in writeEscaped(utf8) }
+        s.withUTF8 { utf8 in
+            let n = utf8.count
+            guard n <= 160 else {
+                if let prefix { bytes.append(prefix) }
+                writeEscaped(utf8)
+                if let suffix { bytes.append(suffix) }
+                return
+            }
+            // Worst case: every byte as \u00XX, plus quotes, prefix, suffix and 8 bytes of slack
+            // for whole-word stores.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * 160 + 16) { temp in
+                let out = temp.baseAddress!
+                var o = 0
+                if let prefix { out[0] = prefix; o = 1 }
+                out[o] = 0x22; o += 1
+                if let source = utf8.baseAddress {
+                    var i = 0
+                    while i < n {
+                        if i + 8 <= n {
+                            let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+                            if !Self.needsEscape(word) {
+                                UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
+                                i += 8; o += 8
+                                continue
+                            }
+                        }
+                        let c = source[i]
+                        i += 1
+                        if c >= 0x20 && c != 0x22 && c != 0x5C { out[o] = c; o += 1; continue }
+                        out[o] = 0x5C
+                        switch c {
+                        case 0x22: out[o + 1] = 0x22; o += 2
+                        case 0x5C: out[o + 1] = 0x5C; o += 2
+                        case 0x08: out[o + 1] = 0x62; o += 2
+                        case 0x09: out[o + 1] = 0x74; o += 2
+                        case 0x0A: out[o + 1] = 0x6E; o += 2
+                        case 0x0C: out[o + 1] = 0x66; o += 2
+                        case 0x0D: out[o + 1] = 0x72; o += 2
+                        default:
+                            let lo = c & 0xF
+                            out[o + 1] = 0x75; out[o + 2] = 0x30; out[o + 3] = 0x30
+                            out[o + 4] = 0x30 + (c >> 4); out[o + 5] = lo < 10 ? 0x30 + lo : 0x37 + lo
+                            o += 6
+                        }
+                    }
+                }
+                out[o] = 0x22; o += 1
+                if let suffix { out[o] = suffix; o += 1 }
+                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
+            }
+        }
     }
 
     @inline(__always) mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {

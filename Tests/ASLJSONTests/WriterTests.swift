@@ -171,3 +171,32 @@ struct WriterTests {
         #expect(writer.bytes == Array("\"é/\"".utf8))
     }
 }
+
+@Suite("String fast paths")
+struct StringFastPathTests {
+    @Test("strings of every length up to 40, alone (at the buffer's end) and inside a container, round-trip")
+    func lengths() throws {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCD".utf8)
+        for n in 0...40 {
+            let s = String(decoding: alphabet[0..<n], as: UTF8.self)
+            for text in ["\"\(s)\"", "[\"\(s)\",\"\(s)\"]", "{\"\(s)\":\"\(s)\"}", "\"\(s)é\"", "\"é\(s)\""] {
+                let value = try JSONParser.parse(text)
+                #expect(JSONWriter.string(value) == text)
+            }
+            #expect(try JSONParser.parse("\"\(s)\"").stringValue == s)
+            #expect(try JSONParser.parse("\"\(s)\"").stringValue?.utf8.count == n)
+        }
+    }
+
+    @Test("escapes at every position of strings longer than the stack-buffer limit")
+    func longStrings() throws {
+        for n in [150, 160, 161, 300, 2000] {
+            var s = String(repeating: "x", count: n)
+            s.insert("\n", at: s.index(s.startIndex, offsetBy: n / 2))
+            s += "\u{01}\"\\/é"
+            let text = JSONWriter.string(.string(s))
+            #expect(text.hasSuffix(#"\u0001\"\\/é""#))
+            #expect(try JSONParser.parse(text) == .string(s))
+        }
+    }
+}
