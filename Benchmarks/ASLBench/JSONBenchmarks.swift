@@ -92,39 +92,43 @@ enum JSONBenchmarks {
         }
 
         let allocations = only == nil ? probeAllocations() : [:]
-        print("JSON benchmark: \(eventCount) events, \(totalBytes) bytes, avg \(totalBytes / eventCount) bytes/event; wall-clock best of \(repeats) passes (median in parentheses)")
-        if allocations.isEmpty {
+        print("JSON benchmark: \(eventCount) events, \(totalBytes) bytes, avg \(totalBytes / eventCount) bytes/event, \(repeats) timed passes per case after a warm-up")
+        print("MB/s counts input bytes. 'wall' = best wall-clock pass (median in parentheses); 'cpu' = best pass by this thread's")
+        print("CPU time (CLOCK_THREAD_CPUTIME_ID), which excludes time spent descheduled when other processes load the machine.")
+        if only != nil {
+            print("allocations: skipped with --only")
+        } else if allocations.isEmpty {
             print("allocations: not measured (needs glibc's \(mallocDebugLibrary))")
         } else {
             print("allocations: counted by glibc mtrace (LD_PRELOAD=\(mallocDebugLibrary)) in a child process over one pass of 2000 events: every malloc/calloc/realloc/memalign made by any library, divided by events")
         }
         print("")
-        print("  case                                  MB/s  (median)     events/s   allocs/event")
+        print("  case                               MB/s wall (median)   MB/s cpu   events/s cpu   allocs/event")
 
         var results: [String: Double] = [:]
         for c in cases {
             var sink = c.body()  // warm-up
-            var times: [Double] = []
+            var wall: [Double] = [], cpu: [Double] = []
             for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
+                let start = DispatchTime.now().uptimeNanoseconds, cpuStart = threadCPUSeconds()
                 sink &+= c.body()
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                cpu.append(threadCPUSeconds() - cpuStart)
+                wall.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
-            times.sort()
-            let best = times[0], median = times[times.count / 2]
-            let mbps = Double(totalBytes) / best / 1e6
-            results[c.name] = mbps
+            wall.sort(); cpu.sort()
+            let bestWall = wall[0], medianWall = wall[wall.count / 2], bestCPU = cpu[0]
+            results[c.name] = Double(totalBytes) / bestCPU / 1e6
             let label = c.name.padding(toLength: 34, withPad: " ", startingAt: 0)
-            let allocs = allocations[c.name].map { fmt($0, 13) } ?? "          n/a"
-            print("  \(label) \(fmt(mbps, 7)) (\(fmt(Double(totalBytes) / median / 1e6, 7)))  \(fmt(Double(eventCount) / best, 11, 0))  \(allocs)\(sink == 42 ? " " : "")")
+            let allocs = allocations[c.name].map { fmt($0, 14) } ?? "           n/a"
+            print("  \(label) \(fmt(Double(totalBytes) / bestWall / 1e6, 7)) (\(fmt(Double(totalBytes) / medianWall / 1e6, 7)))  \(fmt(Double(totalBytes) / bestCPU / 1e6, 9))  \(fmt(Double(eventCount) / bestCPU, 13, 0))  \(allocs)\(sink == 42 ? " " : "")")
         }
         print("")
         for stage in ["parse", "serialize", "parse+serialize"] {
             if let a = results["aslx \(stage)"], let f = results["Foundation \(stage)"] {
-                print("  \(stage): aslx is \(fmt(a / f, 0, 1))x Foundation's throughput")
+                print("  \(stage): aslx is \(fmt(a / f, 0, 1))x Foundation's throughput (cpu)")
             }
         }
-        print("  (one thread; MB/s counts input bytes; the machine is shared, so other processes add noise)")
+        print("  (one thread; the machine is shared, so wall-clock figures carry other processes' load)")
     }
 
     /// Runs this executable again in probe mode with glibc's malloc debugging library preloaded.
@@ -230,6 +234,12 @@ enum JSONBenchmarks {
                 return n
             }),
         ]
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
     static func fmt(_ x: Double, _ width: Int, _ decimals: Int = 1) -> String {
