@@ -282,7 +282,7 @@ struct Reader {
 
     mutating func parseString() throws(JSONParserError) -> String {
         let start = position
-        position += 1  // opening quote
+        var p = position + 1  // after the opening quote; a local so it stays in a register
         lastStringEscaped = false
         var ascii = true
         // Fast path: no escapes. Scan 8 bytes at a time for the first byte that is a quote,
@@ -291,17 +291,17 @@ struct Reader {
         let raw = UnsafeRawPointer(buffer.baseAddress!)
         let count = buffer.count
         while true {
-            if position + 8 <= count {
-                let mask = Self.specialBytes((raw + position).loadUnaligned(as: UInt64.self))
-                if mask == 0 { position += 8; continue }
-                position += mask.trailingZeroBitCount >> 3
-            } else if position >= count {
+            if p + 8 <= count {
+                let mask = Self.specialBytes((raw + p).loadUnaligned(as: UInt64.self))
+                if mask == 0 { p += 8; continue }
+                p += mask.trailingZeroBitCount >> 3
+            } else if p >= count {
                 break
             }
-            let c = buffer[position]
+            let c = buffer[p]
             if c == ascii_quote {
-                let slice = UnsafeBufferPointer(start: buffer.baseAddress! + start + 1, count: position - start - 1)
-                position += 1
+                let slice = UnsafeBufferPointer(start: buffer.baseAddress! + start + 1, count: p - start - 1)
+                position = p + 1
                 if ascii {
                     let n = slice.count
                     guard smallStrings && n <= 15 else { return String(decoding: slice, as: UTF8.self) }
@@ -321,10 +321,11 @@ struct Reader {
                 return s
             }
             if c == ascii_backslash { break }
-            if c < 0x20 { throw error("Unescaped control character in string") }
+            if c < 0x20 { position = p; throw error("Unescaped control character in string") }
             if c >= 0x80 { ascii = false }
-            position += 1
+            p += 1
         }
+        position = p
         lastStringEscaped = true
         if position >= buffer.count { throw error("Unterminated string", at: start) }
         // Slow path: escapes present.
