@@ -4,7 +4,9 @@
 /// `.double` (so `1` and `1.0` are distinguishable, as AWS validation needs, yet compare
 /// equal), and integers beyond `Int64` keep their digits (`.big`), as Jackson's BigInteger does.
 public enum JSONNumber: Sendable {
+    /// An integer written without fraction or exponent that fits `Int64`.
     case int(Int64)
+    /// A number written with a fraction or exponent (finite; `-0.0` kept).
     case double(Double)
     /// An integer outside `Int64`, as its canonical decimal digits (optional leading `-`).
     case big(String)
@@ -58,11 +60,13 @@ extension JSONNumber: Hashable, Comparable {
         }
     }
 
+    /// Numeric order (exact between `.int`s; through `Double` otherwise).
     public static func < (lhs: JSONNumber, rhs: JSONNumber) -> Bool {
         if case .int(let a) = lhs, case .int(let b) = rhs { return a < b }
         return lhs.doubleValue < rhs.doubleValue
     }
 
+    /// Hashes consistently with `==` (`1`, `1.0` and `.big("1")` hash alike).
     public func hash(into hasher: inout Hasher) {
         // Equal numbers hash alike: integral values hash as Int64 when they fit, otherwise as
         // their exact decimal digits (so 1e19 and the big integer 10000000000000000000 agree).

@@ -79,7 +79,9 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         if count > Self.indexThreshold { rebuildIndex() }
     }
 
+    /// The number of fields.
     @inlinable public var count: Int { storage.header.count }
+    /// Whether the object has no fields.
     @inlinable public var isEmpty: Bool { storage.header.count == 0 }
 
     /// The keys in order (builds an array; iterate the object or use ``key(at:)`` to avoid it).
@@ -215,6 +217,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         }
     }
 
+    /// Order-insensitive hash, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         // Order-insensitive: combine per-entry hashes commutatively.
         var acc = 0
@@ -236,12 +239,15 @@ extension JSONObject: Sequence {
     public struct Iterator: IteratorProtocol {
         let object: JSONObject
         var i = 0
+        /// The next field in order.
         public mutating func next() -> (key: String, value: JSONValue)? {
             guard i < object.count else { return nil }
             defer { i += 1 }
             return object.withFields { ($0[i].key, $0[i].value) }
         }
     }
+    /// Iterates `(key, value)` pairs in order.
     public func makeIterator() -> Iterator { Iterator(object: self) }
+    /// The number of fields.
     public var underestimatedCount: Int { count }
 }

@@ -10,8 +10,10 @@ import Darwin
 /// characters use `\b \t \n \f \r` or `\u00XX` (uppercase hex); integers are exact; doubles are
 /// printed as Java's `Double.toString` prints them (`1.0`, `0.001`, `1.0E7`, `1.5E-5`).
 public struct JSONWriter {
+    /// The output so far (UTF-8).
     public private(set) var bytes: [UInt8]
 
+    /// An empty writer whose buffer has room for `capacity` bytes.
     public init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
@@ -38,9 +40,12 @@ public struct JSONWriter {
     public mutating func appendRaw(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
+    /// Appends raw bytes.
     public mutating func appendRaw(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+    /// Appends one raw byte.
     public mutating func appendRaw(byte: UInt8) { bytes.append(byte) }
 
+    /// Appends the compact serialization of `value`.
     public mutating func write(_ value: JSONValue) {
         switch value {
         case .null: appendRaw("null")
@@ -69,6 +74,7 @@ public struct JSONWriter {
         }
     }
 
+    /// Appends a number as AWS prints it: integers exactly, doubles as Java's `Double.toString`.
     public mutating func write(_ number: JSONNumber) {
         switch number {
         case .int(let i): writeInt(i)
