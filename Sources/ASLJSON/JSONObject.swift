@@ -1,156 +1,233 @@
 /// A JSON object: keys in insertion order, copy-on-write, with a hash index for large objects.
 ///
-/// Small objects (the common case for events) are searched linearly, which beats hashing for a
-/// handful of short keys; objects with more than ``indexThreshold`` keys also carry a
-/// `[String: Int]` index so lookups stay O(1).
-public struct JSONObject: Sendable, Hashable {
-    @usableFromInline final class Storage: @unchecked Sendable {
-        // Mutated only while uniquely referenced (copy-on-write), so sharing is safe.
-        @usableFromInline var keys: ContiguousArray<String>
-        @usableFromInline var values: ContiguousArray<JSONValue>
-        @usableFromInline var index: [String: Int]?
+/// Layout: one heap block per object, a `ManagedBuffer` whose header holds the count, the
+/// capacity and the optional index, followed inline by the fields (key and value side by
+/// side). Parsing an object therefore costs one allocation, and reading a field touches one
+/// block. Small objects (the common case for events) are searched linearly, which beats
+/// hashing for a handful of short keys; objects with more than ``indexThreshold`` keys also
+/// carry a `[String: Int]` index so lookups stay O(1).
+public struct JSONObject: @unchecked Sendable, Hashable {
+    // Sendable: the storage block is mutated only while uniquely referenced (copy-on-write),
+    // so sharing a JSONObject between threads only ever shares immutable memory.
+    /// One member, stored inline in the object's block.
+    @usableFromInline struct Field {
+        @usableFromInline var key: String
+        @usableFromInline var value: JSONValue
+        @inlinable init(key: String, value: JSONValue) { self.key = key; self.value = value }
+    }
 
-        @usableFromInline init(keys: ContiguousArray<String>, values: ContiguousArray<JSONValue>, index: [String: Int]?) {
-            self.keys = keys
-            self.values = values
-            self.index = index
+    @usableFromInline struct Header {
+        @usableFromInline var count: Int
+        @usableFromInline var capacity: Int
+        /// Key → position, present only when `count > indexThreshold`.
+        @usableFromInline var index: [String: Int]?
+        @inlinable init(count: Int, capacity: Int, index: [String: Int]?) {
+            self.count = count; self.capacity = capacity; self.index = index
+        }
+    }
+
+    @usableFromInline final class Storage: ManagedBuffer<Header, Field> {
+        @inlinable static func make(capacity: Int) -> Storage {
+            let buffer = Storage.create(minimumCapacity: capacity) { _ in Header(count: 0, capacity: capacity, index: nil) }
+            return unsafeDowncast(buffer, to: Storage.self)
+        }
+
+        deinit {
+            _ = withUnsafeMutablePointers { header, fields in fields.deinitialize(count: header.pointee.count) }
         }
     }
 
     /// Objects larger than this keep a hash index.
     public static let indexThreshold = 12
 
+    @usableFromInline nonisolated(unsafe) static let emptyStorage = Storage.make(capacity: 0)
+
     @usableFromInline var storage: Storage
 
-    public init() { storage = Storage(keys: [], values: [], index: nil) }
+    /// An empty object (shares one empty block until first written to).
+    public init() { storage = Self.emptyStorage }
 
+    /// An empty object with room for `minimumCapacity` fields.
     public init(minimumCapacity: Int) {
-        var keys = ContiguousArray<String>(); keys.reserveCapacity(minimumCapacity)
-        var values = ContiguousArray<JSONValue>(); values.reserveCapacity(minimumCapacity)
-        storage = Storage(keys: keys, values: values, index: nil)
+        storage = minimumCapacity > 0 ? Storage.make(capacity: minimumCapacity) : Self.emptyStorage
     }
 
     /// Builds an object from parallel key/value arrays; a later duplicate key overwrites the
     /// earlier value in place (Jackson's behaviour: last one wins, first position kept).
     public init(keys: ContiguousArray<String>, values: ContiguousArray<JSONValue>) {
         precondition(keys.count == values.count)
-        storage = Storage(keys: keys, values: values, index: nil)
-        if keys.count > 1 { dedupeAndIndex() }
+        self.init(minimumCapacity: keys.count)
+        for i in keys.indices { self[keys[i]] = values[i] }
     }
 
+    /// Builds an object from key/value pairs in order; a later duplicate key overwrites the
+    /// earlier value in place.
     public init(_ pairs: [(String, JSONValue)]) {
         self.init(minimumCapacity: pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
-    private mutating func dedupeAndIndex() {
-        let keys = storage.keys
-        if keys.count > Self.indexThreshold {
-            var index = [String: Int](minimumCapacity: keys.count)
-            var duplicate = false
-            for (i, k) in keys.enumerated() where index.updateValue(i, forKey: k) != nil { duplicate = true }
-            if !duplicate { storage.index = index; return }
-        } else {
-            var duplicate = false
-            outer: for i in 1..<keys.count {
-                for j in 0..<i where keys[j] == keys[i] { duplicate = true; break outer }
-            }
-            if !duplicate { return }
+    /// Takes `count` fields moved out of `fields`, which the caller has checked hold no
+    /// duplicate keys (the parser's path: one allocation, no re-hashing for small objects).
+    @usableFromInline init(movingUniqueFields fields: UnsafeMutablePointer<Field>, count: Int) {
+        guard count > 0 else { storage = Self.emptyStorage; return }
+        storage = Storage.make(capacity: count)
+        storage.withUnsafeMutablePointers { header, destination in
+            destination.moveInitialize(from: fields, count: count)
+            header.pointee.count = count
         }
-        let values = storage.values
-        storage = Storage(keys: [], values: [], index: nil)
-        for i in keys.indices { self[keys[i]] = values[i] }
+        if count > Self.indexThreshold { rebuildIndex() }
     }
 
-    @inlinable public var count: Int { storage.keys.count }
-    @inlinable public var isEmpty: Bool { storage.keys.isEmpty }
-    @inlinable public var keys: ContiguousArray<String> { storage.keys }
-    @inlinable public var values: ContiguousArray<JSONValue> { storage.values }
+    /// The number of fields.
+    @inlinable public var count: Int { storage.header.count }
+    /// Whether the object has no fields.
+    @inlinable public var isEmpty: Bool { storage.header.count == 0 }
+
+    /// The keys in order (builds an array; iterate the object or use ``key(at:)`` to avoid it).
+    @inlinable public var keys: ContiguousArray<String> {
+        withFields { fields in ContiguousArray(fields.lazy.map(\.key)) }
+    }
+
+    /// The values in order (builds an array; iterate the object or use ``value(at:)`` to avoid it).
+    @inlinable public var values: ContiguousArray<JSONValue> {
+        withFields { fields in ContiguousArray(fields.lazy.map(\.value)) }
+    }
+
+    /// Calls `body` with the fields in order (valid only during the call).
+    @inlinable func withFields<R>(_ body: (UnsafeBufferPointer<Field>) throws -> R) rethrows -> R {
+        try storage.withUnsafeMutablePointers { header, fields in
+            try body(UnsafeBufferPointer(start: fields, count: header.pointee.count))
+        }
+    }
 
     /// The position of `key`, if present.
     @inlinable public func index(forKey key: String) -> Int? {
-        if let index = storage.index { return index[key] }
-        let keys = storage.keys
-        for i in keys.indices where keys[i] == key { return i }
-        return nil
+        if let index = storage.header.index { return index[key] }
+        return withFields { fields in
+            // Compare lengths first: a cheap filter before String equality.
+            let length = key.utf8.count
+            for i in 0..<fields.count where fields[i].key.utf8.count == length && fields[i].key == key { return i }
+            return nil
+        }
     }
 
-    @inlinable public func key(at i: Int) -> String { storage.keys[i] }
-    @inlinable public func value(at i: Int) -> JSONValue { storage.values[i] }
+    /// The key at position `i` (0 ≤ i < count).
+    @inlinable public func key(at i: Int) -> String {
+        precondition(i >= 0 && i < count, "JSONObject index out of range")
+        return withFields { $0[i].key }
+    }
+
+    /// The value at position `i` (0 ≤ i < count).
+    @inlinable public func value(at i: Int) -> JSONValue {
+        precondition(i >= 0 && i < count, "JSONObject index out of range")
+        return withFields { $0[i].value }
+    }
 
     /// Reads, replaces (keeping position), appends, or with `nil` removes a field.
     @inlinable public subscript(key: String) -> JSONValue? {
         get {
             guard let i = index(forKey: key) else { return nil }
-            return storage.values[i]
+            return withFields { $0[i].value }
         }
         set {
             if let newValue { setValue(newValue, forKey: key) } else { removeValue(forKey: key) }
         }
     }
 
-    @usableFromInline mutating func makeUnique() {
-        if !isKnownUniquelyReferenced(&storage) {
-            storage = Storage(keys: storage.keys, values: storage.values, index: storage.index)
+    /// Makes the storage unique with room for at least `capacity` fields.
+    @usableFromInline mutating func makeUnique(capacity: Int) {
+        let header = storage.header
+        if isKnownUniquelyReferenced(&storage) && header.capacity >= capacity { return }
+        let newCapacity = header.capacity >= capacity ? header.capacity : Swift.max(capacity, header.capacity * 2, 4)
+        let copy = Storage.make(capacity: newCapacity)
+        let unique = isKnownUniquelyReferenced(&storage)
+        storage.withUnsafeMutablePointers { oldHeader, oldFields in
+            copy.withUnsafeMutablePointers { newHeader, newFields in
+                if unique {
+                    newFields.moveInitialize(from: oldFields, count: oldHeader.pointee.count)
+                    oldHeader.pointee.count = 0
+                } else {
+                    newFields.initialize(from: oldFields, count: oldHeader.pointee.count)
+                }
+                newHeader.pointee.count = header.count
+                newHeader.pointee.index = header.index
+            }
         }
+        storage = copy
     }
 
+    /// Replaces the value of `key` in place, or appends the field.
     public mutating func setValue(_ value: JSONValue, forKey key: String) {
-        makeUnique()
-        if let i = index(forKey: key) { storage.values[i] = value; return }
-        storage.keys.append(key)
-        storage.values.append(value)
-        let n = storage.keys.count
-        if storage.index != nil {
-            storage.index![key] = n - 1
-        } else if n > Self.indexThreshold {
-            var index = [String: Int](minimumCapacity: n * 2)
-            for (i, k) in storage.keys.enumerated() { index[k] = i }
-            storage.index = index
+        if let i = index(forKey: key) {
+            makeUnique(capacity: count)
+            storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+            return
         }
+        let n = count
+        makeUnique(capacity: n + 1)
+        storage.withUnsafeMutablePointers { header, fields in
+            (fields + n).initialize(to: Field(key: key, value: value))
+            header.pointee.count = n + 1
+            if header.pointee.index != nil { header.pointee.index![key] = n }
+        }
+        if n + 1 > Self.indexThreshold && storage.header.index == nil { rebuildIndex() }
     }
 
+    /// Removes the field `key` (later fields move up one position) and returns its value.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
         guard let i = index(forKey: key) else { return nil }
-        makeUnique()
-        storage.keys.remove(at: i)
-        let old = storage.values.remove(at: i)
-        if storage.index != nil {
-            if storage.keys.count > Self.indexThreshold {
-                var index = [String: Int](minimumCapacity: storage.keys.count)
-                for (j, k) in storage.keys.enumerated() { index[k] = j }
-                storage.index = index
-            } else {
-                storage.index = nil
-            }
+        makeUnique(capacity: count)
+        let old = storage.withUnsafeMutablePointers { header, fields -> JSONValue in
+            let n = header.pointee.count
+            let removed = (fields + i).move()
+            (fields + i).moveInitialize(from: fields + i + 1, count: n - i - 1)
+            header.pointee.count = n - 1
+            header.pointee.index = nil
+            return removed.value
         }
+        if count > Self.indexThreshold { rebuildIndex() }
         return old
+    }
+
+    @usableFromInline mutating func rebuildIndex() {
+        storage.withUnsafeMutablePointers { header, fields in
+            let n = header.pointee.count
+            var index = [String: Int](minimumCapacity: n)
+            for i in 0..<n { index[fields[i].key] = i }
+            header.pointee.index = index
+        }
     }
 
     /// Fields in order.
     public var entries: [(key: String, value: JSONValue)] {
-        (0..<count).map { (storage.keys[$0], storage.values[$0]) }
+        withFields { fields in fields.map { ($0.key, $0.value) } }
     }
 
     /// Order-insensitive equality, as JSON object equality is.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         if lhs.storage === rhs.storage { return true }
         guard lhs.count == rhs.count else { return false }
-        for i in 0..<lhs.count {
-            guard let v = rhs[lhs.storage.keys[i]], v == lhs.storage.values[i] else { return false }
+        return lhs.withFields { fields in
+            for field in fields {
+                guard let v = rhs[field.key], v == field.value else { return false }
+            }
+            return true
         }
-        return true
     }
 
+    /// Order-insensitive hash, consistent with `==`.
     public func hash(into hasher: inout Hasher) {
         // Order-insensitive: combine per-entry hashes commutatively.
         var acc = 0
-        for i in 0..<count {
-            var h = Hasher()
-            h.combine(storage.keys[i])
-            h.combine(storage.values[i])
-            acc ^= h.finalize()
+        withFields { fields in
+            for field in fields {
+                var h = Hasher()
+                h.combine(field.key)
+                h.combine(field.value)
+                acc ^= h.finalize()
+            }
         }
         hasher.combine(count)
         hasher.combine(acc)
@@ -158,14 +235,19 @@ public struct JSONObject: Sendable, Hashable {
 }
 
 extension JSONObject: Sequence {
+    /// Iterates the fields in order without copying them out.
     public struct Iterator: IteratorProtocol {
         let object: JSONObject
         var i = 0
+        /// The next field in order.
         public mutating func next() -> (key: String, value: JSONValue)? {
             guard i < object.count else { return nil }
             defer { i += 1 }
-            return (object.storage.keys[i], object.storage.values[i])
+            return object.withFields { ($0[i].key, $0[i].value) }
         }
     }
+    /// Iterates `(key, value)` pairs in order.
     public func makeIterator() -> Iterator { Iterator(object: self) }
+    /// The number of fields.
+    public var underestimatedCount: Int { count }
 }

@@ -7,9 +7,14 @@ import Darwin
 /// A strict RFC 8259 parser over UTF-8 bytes.
 ///
 /// Recursive descent with an explicit depth limit, so deeply nested input is an error rather
-/// than a stack overflow. Strings without escapes are validated and copied in one step;
-/// integers are accumulated directly; only numbers with a fraction or exponent go through
-/// `strtod`.
+/// than a stack overflow. Implementation-defined cases: a leading UTF-8 BOM is skipped;
+/// integers beyond `Int64` are kept as ``JSONNumber/big(_:)``; numbers that overflow `Double`
+/// are rejected, underflow gives ±0.0; invalid UTF-8 and unpaired `\u` surrogates are rejected.
+///
+/// Speed: strings are scanned 8 bytes at a time and ASCII strings of up to 15 bytes are built
+/// inline without re-validation; containers collect their members on scratch stacks and are
+/// allocated once at their exact size (one block per object); doubles with at most 15
+/// significant digits and a small exponent are converted exactly without `strtod`.
 public struct JSONParser {
     /// Maximum nesting of arrays and objects.
     public static let defaultMaxDepth = 512
@@ -32,13 +37,35 @@ public struct JSONParser {
         }.get()
     }
 
+    /// Parses one JSON text from UTF-8 bytes in memory (the fastest entry point).
     public static func parse(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = defaultMaxDepth) throws(JSONParserError) -> JSONValue {
-        var reader = Reader(buffer: buffer, maxDepth: maxDepth)
-        reader.skipWhitespace()
-        let value = try reader.parseValue(depth: 0)
-        reader.skipWhitespace()
-        if reader.position < buffer.count {
-            throw reader.error("Unexpected \(reader.describeCurrent()) after the JSON value")
+        try parseResult(buffer: buffer, maxDepth: maxDepth).get()
+    }
+
+    static func parseResult(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSONValue, JSONParserError> {
+        // The scratch stacks start in stack memory (enough for typical events) and move to the
+        // heap only if a document needs more.
+        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 64) { values in
+            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: 64) { fields in
+                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 64) { spans in
+                    var reader = Reader(buffer: buffer, maxDepth: maxDepth, values: values, fields: fields, spans: spans)
+                    defer { reader.destroy() }
+                    return Result { () throws(JSONParserError) -> JSONValue in try reader.parseDocument() }
+                }
+            }
+        }
+    }
+}
+
+extension Reader {
+    mutating func parseDocument() throws(JSONParserError) -> JSONValue {
+        // A UTF-8 byte order mark at the very start is ignored (RFC 8259 §8.1 allows it; Jackson does it).
+        if buffer.count >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF { position = 3 }
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        if position < buffer.count {
+            throw error("Unexpected \(describeCurrent()) after the JSON value")
         }
         return value
     }
@@ -46,14 +73,70 @@ public struct JSONParser {
 
 private let ascii_quote: UInt8 = 0x22, ascii_backslash: UInt8 = 0x5C
 
+/// A growable stack of values in manually managed memory, shared by every nesting level of
+/// one parse: containers push their elements, then move them out into a block of exactly the
+/// right size. This avoids per-container growth reallocations.
+struct ScratchStack<Element> {
+    var base: UnsafeMutablePointer<Element>
+    var count = 0
+    var capacity: Int
+    /// Whether `base` was allocated here (else it is caller-provided temporary memory).
+    var ownsMemory = false
+
+    init(initial: UnsafeMutableBufferPointer<Element>) {
+        base = initial.baseAddress!
+        capacity = initial.count
+    }
+
+    @inline(__always) mutating func push(_ element: __owned Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    mutating func grow() {
+        let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: base, count: count)
+        if ownsMemory { base.deallocate() }
+        base = bigger
+        capacity *= 2
+        ownsMemory = true
+    }
+
+    func destroy() {
+        base.deinitialize(count: count)
+        if ownsMemory { base.deallocate() }
+    }
+}
+
+/// A key's source bytes: `length < 0` when the key had escapes (compare decoded strings then).
+struct KeySpan { var start: Int; var length: Int }
+
 struct Reader {
     let buffer: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var position = 0
+    var values: ScratchStack<JSONValue>
+    var fields: ScratchStack<JSONObject.Field>
+    var spans: ScratchStack<KeySpan>
+    /// `smallStringLayoutVerified`, read once per document rather than per string.
+    let smallStrings = smallStringLayoutVerified
+    /// Whether the last string parsed contained an escape.
+    var lastStringEscaped = false
 
-    init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, values: UnsafeMutableBufferPointer<JSONValue>,
+         fields: UnsafeMutableBufferPointer<JSONObject.Field>, spans: UnsafeMutableBufferPointer<KeySpan>) {
         self.buffer = buffer
         self.maxDepth = maxDepth
+        self.values = ScratchStack(initial: values)
+        self.fields = ScratchStack(initial: fields)
+        self.spans = ScratchStack(initial: spans)
+    }
+
+    func destroy() {
+        values.destroy()
+        fields.destroy()
+        spans.destroy()
     }
 
     @inline(__always) var atEnd: Bool { position >= buffer.count }
@@ -87,95 +170,168 @@ struct Reader {
     mutating func parseValue(depth: Int) throws(JSONParserError) -> JSONValue {
         guard !atEnd else { throw error("Expected a JSON value but found end of input") }
         switch current {
+        case ascii_quote: return .string(try parseString())
+        case 0x2D, 0x30...0x39: return .number(try parseNumber())
         case 0x7B: return try parseObject(depth: depth + 1)
         case 0x5B: return try parseArray(depth: depth + 1)
-        case ascii_quote: return .string(try parseString())
-        case 0x74: try expectLiteral("true"); return .bool(true)
-        case 0x66: try expectLiteral("false"); return .bool(false)
-        case 0x6E: try expectLiteral("null"); return .null
-        case 0x2D, 0x30...0x39: return .number(try parseNumber())
+        case 0x74: try expectLiteral(0x65757274, "true"); return .bool(true)
+        case 0x66: position += 1; try expectLiteral(0x65736C61, "false", start: position - 1); return .bool(false)
+        case 0x6E: try expectLiteral(0x6C6C756E, "null"); return .null
         default: throw error("Expected a JSON value but found \(describeCurrent())")
         }
     }
 
-    mutating func expectLiteral(_ literal: StaticString) throws(JSONParserError) {
-        let start = position
-        let n = literal.utf8CodeUnitCount
-        let p = literal.utf8Start
-        for i in 0..<n {
-            guard position < buffer.count, buffer[position] == p[i] else {
-                throw error("Invalid literal, expected '\(literal)'", at: start)
-            }
-            position += 1
-        }
+    /// Matches 4 bytes (little-endian `word`) at the current position.
+    @inline(__always)
+    mutating func expectLiteral(_ word: UInt32, _ literal: StaticString, start: Int? = nil) throws(JSONParserError) {
+        guard position + 4 <= buffer.count,
+              UnsafeRawPointer(buffer.baseAddress! + position).loadUnaligned(as: UInt32.self) == UInt32(littleEndian: word)
+        else { throw error("Invalid literal, expected '\(literal)'", at: start ?? position) }
+        position += 4
     }
 
     mutating func parseObject(depth: Int) throws(JSONParserError) -> JSONValue {
         if depth > maxDepth { throw error("Exceeds the maximum nesting depth of \(maxDepth)") }
         position += 1  // {
         skipWhitespace()
-        var keys = ContiguousArray<String>()
-        var values = ContiguousArray<JSONValue>()
         if !atEnd && current == 0x7D { position += 1; return .object(JSONObject()) }
+        // On error the scratch stacks are left as they are: the whole parse fails and
+        // `destroy()` releases everything.
+        let base = fields.count
         while true {
             guard !atEnd, current == ascii_quote else {
                 throw error("Expected a string key for object member but found \(describeCurrent())")
             }
+            let keyStart = position + 1
             let key = try parseString()
+            spans.push(KeySpan(start: keyStart, length: lastStringEscaped ? -1 : position - 1 - keyStart))
             skipWhitespace()
             guard !atEnd, current == 0x3A else { throw error("Expected ':' after object key but found \(describeCurrent())") }
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            keys.append(key)
-            values.append(value)
+            fields.push(JSONObject.Field(key: consume key, value: consume value))
             skipWhitespace()
             guard !atEnd else { throw error("Expected ',' or '}' after object member but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
             if current == 0x7D { position += 1; break }
             throw error("Expected ',' or '}' after object member but found \(describeCurrent())")
         }
-        return .object(JSONObject(keys: keys, values: values))
+        let n = fields.count - base
+        let spanBase = spans.count - n
+        defer { spans.count = spanBase }
+        let object: JSONObject
+        if !hasDuplicateKeys(fieldBase: base, spanBase: spanBase, count: n) {
+            object = JSONObject(movingUniqueFields: fields.base + base, count: n)
+            fields.count = base
+        } else {
+            // Rare: rebuild with last-one-wins semantics.
+            var o = JSONObject(minimumCapacity: n)
+            for i in 0..<n {
+                let field = (fields.base + base + i).move()
+                o[field.key] = field.value
+            }
+            fields.count = base
+            object = o
+        }
+        return .object(object)
+    }
+
+    /// Duplicate detection on source bytes (no String comparisons for plain keys).
+    @inline(__always)
+    func hasDuplicateKeys(fieldBase: Int, spanBase: Int, count n: Int) -> Bool {
+        if n < 2 { return false }
+        if n > JSONObject.indexThreshold {
+            var seen = Set<String>(minimumCapacity: n)
+            for i in 0..<n where !seen.insert(fields.base[fieldBase + i].key).inserted { return true }
+            return false
+        }
+        let raw = buffer.baseAddress!
+        for i in 1..<n {
+            let a = spans.base[spanBase + i]
+            for j in 0..<i {
+                let b = spans.base[spanBase + j]
+                if a.length >= 0 && b.length >= 0 {
+                    if a.length == b.length && memcmp(raw + a.start, raw + b.start, a.length) == 0 { return true }
+                } else if fields.base[fieldBase + i].key == fields.base[fieldBase + j].key {
+                    return true
+                }
+            }
+        }
+        return false
     }
 
     mutating func parseArray(depth: Int) throws(JSONParserError) -> JSONValue {
         if depth > maxDepth { throw error("Exceeds the maximum nesting depth of \(maxDepth)") }
         position += 1  // [
         skipWhitespace()
-        var elements = [JSONValue]()
-        if !atEnd && current == 0x5D { position += 1; return .array(elements) }
+        if !atEnd && current == 0x5D { position += 1; return .array([]) }
+        let base = values.count
         while true {
-            elements.append(try parseValue(depth: depth))
+            values.push(try parseValue(depth: depth))
             skipWhitespace()
             guard !atEnd else { throw error("Expected ',' or ']' after array element but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
             if current == 0x5D { position += 1; break }
             throw error("Expected ',' or ']' after array element but found \(describeCurrent())")
         }
-        return .array(elements)
+        let n = values.count - base
+        let source = values.base + base
+        let array = [JSONValue](unsafeUninitializedCapacity: n) { destination, initialized in
+            destination.baseAddress!.moveInitialize(from: source, count: n)
+            initialized = n
+        }
+        values.count = base
+        return .array(array)
     }
 
     mutating func parseString() throws(JSONParserError) -> String {
         let start = position
-        position += 1  // opening quote
+        var p = position + 1  // after the opening quote; a local so it stays in a register
+        lastStringEscaped = false
         var ascii = true
-        // Fast path: no escapes. Scan to the closing quote.
-        while position < buffer.count {
-            let c = buffer[position]
+        // Fast path: no escapes. Scan 8 bytes at a time for the first byte that is a quote,
+        // a backslash, a control character or non-ASCII (its position comes from the mask's
+        // lowest set bit), then deal with that byte.
+        let raw = UnsafeRawPointer(buffer.baseAddress!)
+        let count = buffer.count
+        while true {
+            if p + 8 <= count {
+                let mask = Self.specialBytes((raw + p).loadUnaligned(as: UInt64.self))
+                if mask == 0 { p += 8; continue }
+                p += mask.trailingZeroBitCount >> 3
+            } else if p >= count {
+                break
+            }
+            let c = buffer[p]
             if c == ascii_quote {
-                let slice = UnsafeBufferPointer(rebasing: buffer[(start + 1)..<position])
-                position += 1
-                if ascii { return String(decoding: slice, as: UTF8.self) }
+                let slice = UnsafeBufferPointer(start: buffer.baseAddress! + start + 1, count: p - start - 1)
+                position = p + 1
+                if ascii {
+                    let n = slice.count
+                    guard smallStrings && n <= 15 else { return String(decoding: slice, as: UTF8.self) }
+                    if start + 17 <= count {
+                        // Two 8-byte loads from the string start (still inside the buffer), masked to n bytes.
+                        var low = UInt64(littleEndian: (raw + start + 1).loadUnaligned(as: UInt64.self))
+                        var high = UInt64(littleEndian: (raw + start + 9).loadUnaligned(as: UInt64.self))
+                        if n < 8 { low &= (1 &<< UInt64(8 * n)) &- 1; high = 0 } else { high &= (1 &<< UInt64(8 * (n - 8))) &- 1 }
+                        high |= UInt64(0xE0 | n) << 56
+                        return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
+                    }
+                    return smallASCIIString(slice)
+                }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw error("Invalid UTF-8 in string", at: start)
                 }
                 return s
             }
             if c == ascii_backslash { break }
-            if c < 0x20 { throw error("Unescaped control character in string") }
+            if c < 0x20 { position = p; throw error("Unescaped control character in string") }
             if c >= 0x80 { ascii = false }
-            position += 1
+            p += 1
         }
+        position = p
+        lastStringEscaped = true
         if position >= buffer.count { throw error("Unterminated string", at: start) }
         // Slow path: escapes present.
         var bytes = [UInt8]()
@@ -229,6 +385,17 @@ struct Reader {
         throw error("Unterminated string", at: start)
     }
 
+    /// The high bit of each byte of `word` that is `"`, `\\`, below 0x20 or at least 0x80 (SWAR).
+    /// Borrows can flag bytes above a flagged byte, so only the lowest set bit is exact.
+    @inline(__always) static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+        let zeroInQuote = (quote &- ones) & ~quote
+        let zeroInBackslash = (backslash &- ones) & ~backslash
+        let control = word &- (ones &* 0x20)  // borrows into the high bit for bytes < 0x20
+        return (zeroInQuote | zeroInBackslash | control | word) & highs
+    }
+
     mutating func parseHex4() throws(JSONParserError) -> UInt32 {
         guard position + 4 <= buffer.count else { throw error("Invalid \\u escape: expected 4 hex digits") }
         var v: UInt32 = 0
@@ -254,7 +421,9 @@ struct Reader {
         guard !atEnd, current >= 0x30 && current <= 0x39 else {
             throw error("Invalid number: expected a digit after '-'", at: position)
         }
+        // `magnitude` accumulates all significant digits (integer and fraction) while they fit.
         var magnitude: UInt64 = 0
+        var digitCount = 0  // digits accumulated in `magnitude`, leading zeros excluded
         var overflow = false
         if current == 0x30 {
             position += 1
@@ -262,25 +431,42 @@ struct Reader {
         } else {
             while !atEnd, current >= 0x30 && current <= 0x39 {
                 let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
-                let (m2, o2) = m1.addingReportingOverflow(UInt64(current - 0x30))
+                let (m2, o2) = m1.addingReportingOverflow(UInt64(current &- 0x30))
                 overflow = overflow || o1 || o2
                 magnitude = m2
+                digitCount += 1
                 position += 1
             }
         }
         var isFloat = false
+        var fractionDigits = 0
         if !atEnd, current == 0x2E {
             isFloat = true
             position += 1
             guard !atEnd, current >= 0x30 && current <= 0x39 else { throw error("Invalid number: expected a digit after '.'") }
-            while !atEnd, current >= 0x30 && current <= 0x39 { position += 1 }
+            while !atEnd, current >= 0x30 && current <= 0x39 {
+                if digitCount < 19 {
+                    magnitude = magnitude &* 10 &+ UInt64(current &- 0x30)
+                    if magnitude != 0 { digitCount += 1 }
+                    fractionDigits += 1
+                } else {
+                    overflow = true
+                }
+                position += 1
+            }
         }
+        var exponent = 0
         if !atEnd, current == 0x65 || current == 0x45 {
             isFloat = true
             position += 1
-            if !atEnd, current == 0x2B || current == 0x2D { position += 1 }
+            var negativeExponent = false
+            if !atEnd, current == 0x2B || current == 0x2D { negativeExponent = current == 0x2D; position += 1 }
             guard !atEnd, current >= 0x30 && current <= 0x39 else { throw error("Invalid number: expected a digit in the exponent") }
-            while !atEnd, current >= 0x30 && current <= 0x39 { position += 1 }
+            while !atEnd, current >= 0x30 && current <= 0x39 {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(current &- 0x30) }
+                position += 1
+            }
+            if negativeExponent { exponent = -exponent }
         }
         if !isFloat && !overflow {
             if negative {
@@ -292,7 +478,28 @@ struct Reader {
         }
         let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
         if !isFloat { return .big(String(decoding: slice, as: UTF8.self)) }
-        return .double(Self.parseDouble(slice))
+        // Clinger's fast path: an exact significand below 2^53 scaled by an exact power of ten
+        // rounds correctly with one IEEE multiplication or division.
+        let scale = exponent - fractionDigits
+        if !overflow && magnitude < (1 << 53) && scale >= -22 && scale <= 22 {
+            var d = Double(magnitude)
+            if scale < 0 { d /= Self.powerOfTen(-scale) } else { d *= Self.powerOfTen(scale) }
+            return .double(negative ? -d : d)
+        }
+        let d = Self.parseDouble(slice)
+        // Overflow is rejected (no JSON text can carry the result); underflow rounds to ±0.0.
+        guard d.isFinite else { throw error("Number out of range: magnitude exceeds the largest double", at: start) }
+        return .double(d)
+    }
+
+    @inline(__always) static func powerOfTen(_ k: Int) -> Double {
+        // Exact powers of ten 10^0...10^22 (all representable), without a global's lazy init.
+        switch k {
+        case 0: 1e0; case 1: 1e1; case 2: 1e2; case 3: 1e3; case 4: 1e4; case 5: 1e5; case 6: 1e6; case 7: 1e7
+        case 8: 1e8; case 9: 1e9; case 10: 1e10; case 11: 1e11; case 12: 1e12; case 13: 1e13; case 14: 1e14
+        case 15: 1e15; case 16: 1e16; case 17: 1e17; case 18: 1e18; case 19: 1e19; case 20: 1e20; case 21: 1e21
+        default: 1e22
+        }
     }
 
     static func parseDouble(_ slice: UnsafeBufferPointer<UInt8>) -> Double {
@@ -303,6 +510,43 @@ struct Reader {
         }
     }
 }
+
+/// Makes a `String` from up to 15 bytes already known to be ASCII.
+///
+/// Strings of up to 15 bytes are stored inline by Swift (no allocation); building that inline
+/// form directly skips the standard library's re-validation, which dominated the cost of short
+/// keys and values. The layout (bytes in order over two little-endian words, the last byte
+/// `0xE0 | count`) is Swift's stable ABI for small ASCII strings; it is checked once against
+/// strings the standard library builds, and if it ever differs the standard path is used.
+@inline(__always) func smallASCIIString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let n = bytes.count
+    var low: UInt64 = 0, high: UInt64 = 0
+    if let p = bytes.baseAddress.map(UnsafeRawPointer.init) {
+        if n >= 8 {
+            // Two overlapping 8-byte loads inside the string.
+            low = UInt64(littleEndian: p.loadUnaligned(as: UInt64.self))
+            if n > 8 { high = UInt64(littleEndian: (p + n - 8).loadUnaligned(as: UInt64.self)) >> UInt64(8 * (16 - n)) }
+        } else {
+            var shift: UInt64 = 0
+            for i in 0..<n { low |= UInt64(p.load(fromByteOffset: i, as: UInt8.self)) << shift; shift += 8 }
+        }
+    }
+    high |= UInt64(0xE0 | n) << 56
+    return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
+}
+
+/// Whether `smallASCIIString` reproduces the standard library's own small strings, bit for bit.
+let smallStringLayoutVerified: Bool = {
+    guard MemoryLayout<String>.size == 16, UInt64(littleEndian: 1) == 1 else { return false }
+    let sample: [UInt8] = Array("aZ0~ {}:,.-_/\\x".utf8)
+    for n in 0...15 {
+        let built = sample.withUnsafeBufferPointer { smallASCIIString(UnsafeBufferPointer(rebasing: $0[0..<n])) }
+        let standard = sample.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<n]), as: UTF8.self) }
+        let a = unsafeBitCast(built, to: (UInt64, UInt64).self), b = unsafeBitCast(standard, to: (UInt64, UInt64).self)
+        guard a == b, built == standard, built.utf8.count == n, Array(built.utf8) == Array(sample[0..<n]) else { return false }
+    }
+    return true
+}()
 
 @inline(__always) func appendUTF8(_ scalar: UInt32, to bytes: inout [UInt8]) {
     switch scalar {

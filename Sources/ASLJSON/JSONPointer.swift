@@ -1,16 +1,22 @@
 /// An RFC 6901 JSON pointer (`/States/Foo/Next`), used to locate diagnostics.
 public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
+    /// The unescaped reference tokens, outermost first.
     public private(set) var tokens: [String]
 
+    /// A pointer from its tokens.
     public init(_ tokens: [String] = []) { self.tokens = tokens }
 
     /// The root pointer (`""` in RFC 6901, shown as `/` in AWS diagnostics).
     public static let root = JSONPointer()
 
+    /// This pointer extended by an object key.
     public func appending(_ token: String) -> JSONPointer { JSONPointer(tokens + [token]) }
+    /// This pointer extended by an array index.
     public func appending(_ index: Int) -> JSONPointer { JSONPointer(tokens + [String(index)]) }
 
+    /// `pointer / "key"` appends a key.
     public static func / (lhs: JSONPointer, rhs: String) -> JSONPointer { lhs.appending(rhs) }
+    /// `pointer / 3` appends an index.
     public static func / (lhs: JSONPointer, rhs: Int) -> JSONPointer { lhs.appending(rhs) }
 
     /// `/a/b~1c` form; the root is `/`.

@@ -5,11 +5,17 @@
 /// reference-count increment. Objects keep their keys in the order they were written, as AWS
 /// does, and numbers keep their kind (see ``JSONNumber``).
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, keeping its kind (see ``JSONNumber``).
     case number(JSONNumber)
+    /// A string (any Unicode scalars; lone surrogates cannot occur).
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object, keys in written order.
     case object(JSONObject)
 }
 
@@ -31,11 +37,17 @@ extension JSONValue {
         return nil
     }
 
+    /// The string, if this is a string.
     @inlinable public var stringValue: String? { if case .string(let s) = self { return s }; return nil }
+    /// The boolean, if this is a boolean.
     @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
+    /// The number, if this is a number.
     @inlinable public var numberValue: JSONNumber? { if case .number(let n) = self { return n }; return nil }
+    /// The elements, if this is an array.
     @inlinable public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    /// The object, if this is an object.
     @inlinable public var objectValue: JSONObject? { if case .object(let o) = self { return o }; return nil }
+    /// Whether this is `null`.
     @inlinable public var isNull: Bool { if case .null = self { return true }; return false }
 
     /// The JSON type name used in error messages ("object", "array", "string", "number", "boolean", "null").
@@ -55,12 +67,19 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral
 {
+    /// `nil` is `null`.
     public init(nilLiteral: ()) { self = .null }
+    /// A boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An integer literal is an integer-kind number (`.int`).
     public init(integerLiteral value: Int64) { self = .number(.int(value)) }
+    /// A float literal is a double-kind number (`.double`), even when integral (`1.0`).
     public init(floatLiteral value: Double) { self = .number(.double(value)) }
+    /// A string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// An array literal.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// A dictionary literal: keys in the order written; a repeated key keeps its first position and last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         var object = JSONObject(minimumCapacity: elements.count)
         for (k, v) in elements { object[k] = v }

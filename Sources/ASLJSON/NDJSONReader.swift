@@ -77,9 +77,9 @@ public struct NDJSONReader {
                 chunkEnd = n
             }
             // Find the next newline in the current chunk.
-            var newline = -1
-            chunk.withUnsafeBufferPointer { p in
-                for i in chunkStart..<chunkEnd where p[i] == 0x0A { newline = i; break }
+            let newline = chunk.withUnsafeBufferPointer { p -> Int in
+                guard let hit = memchr(p.baseAddress! + chunkStart, 0x0A, chunkEnd - chunkStart) else { return -1 }
+                return UnsafeRawPointer(hit).assumingMemoryBound(to: UInt8.self) - p.baseAddress!
             }
             let end = newline >= 0 ? newline : chunkEnd
             let piece = end - chunkStart
@@ -107,8 +107,13 @@ public struct NDJSONReader {
         }
         if line.last == 0x0D { line.removeLast() }
         let blank = line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
-        defer { line.removeAll(keepingCapacity: true) }
-        if blank { return eof ? nil : next() }
-        return .line(number: lineNumber, bytes: line)
+        if blank {
+            line.removeAll(keepingCapacity: true)
+            return nil  // the caller's loop moves on (no recursion over runs of blank lines)
+        }
+        // An exact-size copy; `line` keeps its buffer for the next line.
+        let record = NDJSONRecord.line(number: lineNumber, bytes: [UInt8](line))
+        line.removeAll(keepingCapacity: true)
+        return record
     }
 }
