@@ -45,6 +45,7 @@ public enum EngineClock: Sendable {
 public final class Engine: Sendable {
     public let configuration: EngineConfiguration
     let driver: Driver
+    private let invokers = Mutex<[String: TaskInvoker]>([:])
 
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
@@ -59,6 +60,18 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Task resolution for a machine (its mock test case resolved once, then shared).
+    private func invoker(for machine: StateMachine) throws(StatesError) -> TaskInvoker {
+        if let cached = invokers.withLock({ $0[machine.name] }) { return cached }
+        var mocks: [String: MockConfig.MockedResponse]?
+        if let config = configuration.mockConfig {
+            mocks = try config.testCase(configuration.mockTestCase ?? "", machine: machine.name)
+        }
+        let invoker = TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks)
+        invokers.withLock { $0[machine.name] = invoker }
+        return invoker
+    }
+
     /// Starts an execution and returns its ARN at once; `completion` receives the outcome.
     @discardableResult
     public func start(_ machine: StateMachine, input: JSONValue, name: String? = nil,
@@ -67,17 +80,18 @@ public final class Engine: Sendable {
         let executionName = name ?? environment.uuid()
         let arn = "arn:aws:states:\(machine.region):\(machine.account):express:\(machine.name):\(executionName):\(environment.uuid())"
         let start = environment.wallClock()
-        var mocks: [String: MockConfig.MockedResponse]?
         var setupError: StatesError?
-        if let config = configuration.mockConfig {
-            do throws(StatesError) {
-                mocks = try config.testCase(configuration.mockTestCase ?? "", machine: machine.name)
-            } catch { setupError = error }
+        let tasks: TaskInvoker
+        do throws(StatesError) {
+            tasks = try invoker(for: machine)
+        } catch {
+            setupError = error
+            tasks = TaskInvoker(handlers: [:], lambdaFunctions: [:], mocks: nil)
         }
         let execution = ExecutionState(
             program: machine.program, machine: machine, executionArn: arn, name: executionName, input: input,
             startMilliseconds: start, environment: environment,
-            tasks: TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks),
+            tasks: tasks,
             logSink: configuration.logSink, logLevel: configuration.logLevel,
             includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn)
         let run = ExecutionRun(execution: execution, driver: driver, completion: completion)

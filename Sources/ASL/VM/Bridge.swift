@@ -76,13 +76,32 @@ enum Bridge {
         try condition.evaluate(context(f, input: input))
     }
 
+    /// Whether `value`'s serialization could exceed `limit` bytes: a cheap upper bound (every
+    /// string byte counted as a 6-byte escape), so only values that might be large get serialized.
     static func mayExceed(_ value: JSONValue, limit: Int) -> Bool {
+        var budget = limit
+        return exceedsBound(value, &budget)
+    }
+
+    private static func exceedsBound(_ value: JSONValue, _ budget: inout Int) -> Bool {
         switch value {
-        case .null, .bool, .number: return false
-        case .string(let s): return s.utf8.count > limit / 8
-        case .array(let a): return a.count > 64 || a.contains { mayExceed($0, limit: limit) }
-        case .object(let o): return o.count > 64 || o.values.contains { mayExceed($0, limit: limit) }
+        case .null, .bool: budget -= 5
+        case .number: budget -= 32
+        case .string(let s): budget -= 2 + 6 * s.utf8.count
+        case .array(let a):
+            budget -= 2
+            for element in a {
+                budget -= 1
+                if exceedsBound(element, &budget) { return true }
+            }
+        case .object(let o):
+            budget -= 2
+            for i in 0..<o.count {
+                budget -= 4 + 6 * o.key(at: i).utf8.count
+                if exceedsBound(o.value(at: i), &budget) { return true }
+            }
         }
+        return budget < 0
     }
 
     /// A numeric field given literally, by path, or by JSONata.
