@@ -1,1 +1,97 @@
-enum JSONataPlaceholder {}
+import ASLJSON
+import Foundation
+
+/// Sources of non-determinism for JSONata evaluation (`$now`, `$millis`, `$random`, `$uuid`),
+/// injectable for deterministic tests, plus the evaluation depth limit.
+public struct JSONataEnvironment: Sendable {
+    /// The current time in milliseconds since the Unix epoch; read once per evaluation, so
+    /// every `$now()`/`$millis()` in one evaluation agrees (as in JSONata).
+    public var clock: @Sendable () -> Double
+    /// Generates `$uuid()` values (lowercase v4 UUID strings by default).
+    public var uuid: @Sendable () -> String
+    /// Seed for the unseeded `$random()`; `nil` seeds from the system generator per evaluation.
+    public var randomSeed: UInt64?
+    /// Maximum nesting of expression evaluation before `U1001` (stack overflow) is raised.
+    /// Tail calls do not nest. Each level costs stack space: run deep evaluations on threads
+    /// with large stacks.
+    public var maxDepth: Int
+    /// Maximum wall-clock time of one evaluation in seconds (`nil`: unlimited); exceeding it
+    /// raises `U1001` ("Expression evaluation timeout"), e.g. for non-terminating tail recursion.
+    public var timeLimit: Double?
+
+    /// Creates an environment; the defaults use the system clock, random UUIDs, a depth limit
+    /// of 500 and a time limit of 10 seconds.
+    public init(
+        clock: @escaping @Sendable () -> Double = { (Date().timeIntervalSince1970 * 1000).rounded(.down) },
+        uuid: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        randomSeed: UInt64? = nil,
+        maxDepth: Int = 500,
+        timeLimit: Double? = 10
+    ) {
+        self.clock = clock
+        self.uuid = uuid
+        self.randomSeed = randomSeed
+        self.maxDepth = maxDepth
+        self.timeLimit = timeLimit
+    }
+}
+
+/// A compiled JSONata expression (JSONata 2.0.6 semantics, as AWS Step Functions runs it).
+///
+/// Compile once, evaluate many times, from any number of threads: the compiled form is
+/// immutable and every evaluation has its own state.
+///
+/// ```swift
+/// let expr = try JSONataExpression("$sum(Account.Order.Product.(Price * Quantity))")
+/// let total = try expr.evaluate(input: event)
+/// ```
+public struct JSONataExpression: Sendable {
+    let root: Node
+    /// The expression's source text.
+    public let source: String
+
+    /// Parses and compiles `source`.
+    /// - Throws: a `JSONataError` with an `S0xxx` code for syntax errors.
+    public init(_ source: String) throws(JSONataError) {
+        self.source = source
+        do {
+            root = try Parser.parse(source)
+        } catch {
+            throw error.rendered()
+        }
+    }
+
+    /// Evaluates the expression.
+    /// - Parameters:
+    ///   - input: the context value (`$`, and `$$`); `nil` for none.
+    ///   - bindings: variables visible as `$name` (they shadow built-in functions of the same name).
+    ///   - environment: clock, UUID and random sources and the depth limit.
+    /// - Returns: the result, or `nil` when it is *undefined* (no match). Sequences are
+    ///   returned as arrays; integral numbers within ±2^53 as integers.
+    /// - Throws: a `JSONataError` (`Txxxx`, `Dxxxx`, `U1001`).
+    public func evaluate(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONValue? {
+        let result: Value?
+        do {
+            result = try evaluateValue(input: input.map(Value.init(json:)), bindings: bindings.mapValues(Value.init(json:)), environment: environment)
+        } catch {
+            throw error.rendered()
+        }
+        return result?.toJSON()
+    }
+
+    func evaluateValue(input inputValue: Value?, bindings: [String: Value], environment: JSONataEnvironment) throws(RawError) -> Value? {
+        let evaluator = Evaluator(environment: environment)
+        let frame = Frame(parent: nil, evaluator: evaluator)
+        for (k, v) in bindings { frame.bind(k, v) }
+        var input = inputValue
+        if case .array(let a)? = input, !a.sequence {
+            let wrapper = Value.seq([.array(a)])
+            wrapper.outerWrapper = true
+            input = .array(wrapper)
+        }
+        frame.bind("$", input)
+        return try withExtendedLifetime(evaluator) { () throws(RawError) -> Value? in
+            try evaluator.evaluate(root, input, frame)
+        }
+    }
+}
