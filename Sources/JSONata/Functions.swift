@@ -599,9 +599,9 @@ let builtinTable: [String: Builtin] = {
         guard let n = num(a, 0) else { return nil }
         return .string(try formatDateTime(n, picture: str(a, 1), timezone: str(a, 2)))
     }
-    def("toMillis", "<s-s?:n>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
+    def("toMillis", "<s-s?:n>", 2) { (ev: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let s = str(a, 0) else { return nil }
-        if let picture = str(a, 1) { return try parseDateTime(s, picture: picture).map { .number($0) } }
+        if let picture = str(a, 1) { return try parseDateTime(s, picture: picture, now: ev.timestamp).map { .number($0) } }
         guard let ms = parseISO8601(s) else { throw RawError("D3110", value: .string(s)) }
         return .number(ms)
     }
