@@ -36,6 +36,17 @@ public struct JSONataEnvironment: Sendable {
     }
 }
 
+/// The outcome of an evaluation.
+public enum JSONataResult: Sendable, Equatable {
+    /// A JSON value (sequences become arrays; functions nested in arrays become `null` and
+    /// in objects are omitted, as `JSON.stringify` does).
+    case value(JSONValue)
+    /// No result (*undefined*), e.g. a path that matched nothing.
+    case undefined
+    /// The expression evaluated to a function.
+    case function
+}
+
 /// A compiled JSONata expression (JSONata 2.0.6 semantics, as AWS Step Functions runs it).
 ///
 /// Compile once, evaluate many times, from any number of threads: the compiled form is
@@ -69,14 +80,27 @@ public struct JSONataExpression: Sendable {
     /// - Returns: the result, or `nil` when it is *undefined* (no match). Sequences are
     ///   returned as arrays; integral numbers within ±2^53 as integers.
     /// - Throws: a `JSONataError` (`Txxxx`, `Dxxxx`, `U1001`).
+    ///   A function result is also returned as `nil`; use ``evaluateResult(input:bindings:environment:)``
+    ///   to tell the two apart.
     public func evaluate(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONValue? {
+        switch try evaluateResult(input: input, bindings: bindings, environment: environment) {
+        case .value(let v): return v
+        case .undefined, .function: return nil
+        }
+    }
+
+    /// Evaluates the expression, distinguishing *undefined* from a function result (which is
+    /// not JSON; AWS reports "returned an unsupported result type").
+    public func evaluateResult(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
         let result: Value?
         do {
             result = try evaluateValue(input: input.map(Value.init(json:)), bindings: bindings.mapValues(Value.init(json:)), environment: environment)
         } catch {
             throw error.rendered()
         }
-        return result?.toJSON()
+        guard let result else { return .undefined }
+        if case .function = result { return .function }
+        return result.toJSON().map(JSONataResult.value) ?? .undefined
     }
 
     func evaluateValue(input inputValue: Value?, bindings: [String: Value], environment: JSONataEnvironment) throws(RawError) -> Value? {
