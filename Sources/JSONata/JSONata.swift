@@ -1,9 +1,121 @@
 import ASLJSON
+import Foundation
 
-// Interim stand-in until the JSONata engine lands: same API, every expression is rejected.
-public struct JSONataError: Error, Sendable { public var code: String; public var message: String }
-public struct JSONataEnvironment: Sendable { public init() {} }
+/// Sources of non-determinism for JSONata evaluation (`$now`, `$millis`, `$random`, `$uuid`),
+/// injectable for deterministic tests, plus the evaluation depth limit.
+public struct JSONataEnvironment: Sendable {
+    /// The current time in milliseconds since the Unix epoch; read once per evaluation, so
+    /// every `$now()`/`$millis()` in one evaluation agrees (as in JSONata).
+    public var clock: @Sendable () -> Double
+    /// Generates `$uuid()` values (lowercase v4 UUID strings by default).
+    public var uuid: @Sendable () -> String
+    /// Seed for the unseeded `$random()`; `nil` seeds from the system generator per evaluation.
+    public var randomSeed: UInt64?
+    /// Maximum nesting of expression evaluation before `U1001` (stack overflow) is raised.
+    /// Tail calls do not nest. Each level costs stack space: run deep evaluations on threads
+    /// with large stacks.
+    public var maxDepth: Int
+    /// Maximum wall-clock time of one evaluation in seconds (`nil`: unlimited); exceeding it
+    /// raises `U1001` ("Expression evaluation timeout"), e.g. for non-terminating tail recursion.
+    public var timeLimit: Double?
+
+    /// Creates an environment; the defaults use the system clock, random UUIDs, a depth limit
+    /// of 500 and a time limit of 10 seconds.
+    public init(
+        clock: @escaping @Sendable () -> Double = { (Date().timeIntervalSince1970 * 1000).rounded(.down) },
+        uuid: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
+        randomSeed: UInt64? = nil,
+        maxDepth: Int = 500,
+        timeLimit: Double? = 10
+    ) {
+        self.clock = clock
+        self.uuid = uuid
+        self.randomSeed = randomSeed
+        self.maxDepth = maxDepth
+        self.timeLimit = timeLimit
+    }
+}
+
+/// The outcome of an evaluation.
+public enum JSONataResult: Sendable, Equatable {
+    /// A JSON value (sequences become arrays; functions nested in arrays become `null` and
+    /// in objects are omitted, as `JSON.stringify` does).
+    case value(JSONValue)
+    /// No result (*undefined*), e.g. a path that matched nothing.
+    case undefined
+    /// The expression evaluated to a function.
+    case function
+}
+
+/// A compiled JSONata expression (JSONata 2.0.6 semantics, as AWS Step Functions runs it).
+///
+/// Compile once, evaluate many times, from any number of threads: the compiled form is
+/// immutable and every evaluation has its own state.
+///
+/// ```swift
+/// let expr = try JSONataExpression("$sum(Account.Order.Product.(Price * Quantity))")
+/// let total = try expr.evaluate(input: event)
+/// ```
 public struct JSONataExpression: Sendable {
-    public init(_ source: String) throws(JSONataError) { throw JSONataError(code: "S0000", message: "JSONata is not supported yet") }
-    public func evaluate(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONValue? { nil }
+    let root: Node
+    /// The expression's source text.
+    public let source: String
+
+    /// Parses and compiles `source`.
+    /// - Throws: a `JSONataError` with an `S0xxx` code for syntax errors.
+    public init(_ source: String) throws(JSONataError) {
+        self.source = source
+        do {
+            root = try Parser.parse(source)
+        } catch {
+            throw error.rendered()
+        }
+    }
+
+    /// Evaluates the expression.
+    /// - Parameters:
+    ///   - input: the context value (`$`, and `$$`); `nil` for none.
+    ///   - bindings: variables visible as `$name` (they shadow built-in functions of the same name).
+    ///   - environment: clock, UUID and random sources and the depth limit.
+    /// - Returns: the result, or `nil` when it is *undefined* (no match). Sequences are
+    ///   returned as arrays; integral numbers within ±2^53 as integers.
+    /// - Throws: a `JSONataError` (`Txxxx`, `Dxxxx`, `U1001`).
+    ///   A function result is also returned as `nil`; use ``evaluateResult(input:bindings:environment:)``
+    ///   to tell the two apart.
+    public func evaluate(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONValue? {
+        switch try evaluateResult(input: input, bindings: bindings, environment: environment) {
+        case .value(let v): return v
+        case .undefined, .function: return nil
+        }
+    }
+
+    /// Evaluates the expression, distinguishing *undefined* from a function result (which is
+    /// not JSON; AWS reports "returned an unsupported result type").
+    public func evaluateResult(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
+        let result: Value?
+        do {
+            result = try evaluateValue(input: input.map(Value.init(json:)), bindings: bindings.mapValues(Value.init(json:)), environment: environment)
+        } catch {
+            throw error.rendered()
+        }
+        guard let result else { return .undefined }
+        if case .function = result { return .function }
+        return result.toJSON().map(JSONataResult.value) ?? .undefined
+    }
+
+    func evaluateValue(input inputValue: Value?, bindings: [String: Value], environment: JSONataEnvironment) throws(RawError) -> Value? {
+        let evaluator = Evaluator(environment: environment)
+        let frame = Frame(parent: nil, evaluator: evaluator)
+        for (k, v) in bindings { frame.bind(k, v) }
+        var input = inputValue
+        if case .array(let a)? = input, !a.sequence {
+            let wrapper = Value.seq([.array(a)])
+            wrapper.outerWrapper = true
+            input = .array(wrapper)
+        }
+        frame.bind("$", input)
+        return try withExtendedLifetime(evaluator) { () throws(RawError) -> Value? in
+            try evaluator.evaluate(root, input, frame)
+        }
+    }
 }
