@@ -94,17 +94,21 @@ struct JSONataTemplate: Sendable {
         switch node {
         case .constant(let v): return v
         case .expression(let e, let source, let fieldPath):
-            let result: JSONValue?
+            let result: JSONataResult
             do throws(JSONataError) {
-                result = try e.evaluate(input: nil, bindings: bindings, environment: environment)
+                result = try e.evaluateResult(input: nil, bindings: bindings, environment: environment)
             } catch {
                 throw evaluationError(error, source: source, fieldPath: fieldPath)
             }
-            guard let result else {
+            switch result {
+            case .value(let v): return v
+            case .undefined:
                 throw StatesError(StatesError.queryEvaluationError,
                                   "The JSONata expression '\(source)' specified for the field '\(fieldPath)' returned nothing (undefined).")
+            case .function:
+                throw StatesError(StatesError.queryEvaluationError,
+                                  "The JSONata expression '\(source)' specified for the field '\(fieldPath)' returned an unsupported result type.")
             }
-            return result
         case .object(let fields):
             var o = JSONObject(minimumCapacity: fields.count)
             for (k, n) in fields { o[k] = try evaluate(n, bindings: bindings, environment: environment) }
