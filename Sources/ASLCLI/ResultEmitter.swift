@@ -38,6 +38,8 @@ final class ResultEmitter: @unchecked Sendable {
     private var position: (offset: Int64, line: Int)
     private var journal: Journal?
     private var lastJournalWrite: UInt64 = 0
+    private var journaledPrefix = 0
+    private let journalEvery: Int
 
     private let ordered: Bool
     private let window: DispatchSemaphore
@@ -52,9 +54,10 @@ final class ResultEmitter: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(ordered: Bool, window: DispatchSemaphore, journal: Journal?, startOffset: Int64, startLine: Int) {
+    init(ordered: Bool, window: DispatchSemaphore, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
         self.ordered = ordered
         self.window = window
+        self.journalEvery = max(1, windowSize)
         self.journal = journal
         self.position = (startOffset, startLine)
     }
@@ -160,9 +163,11 @@ final class ResultEmitter: @unchecked Sendable {
                 if isDone || forced || now &- since >= Self.interval(channel) { channel.flush() }
             }
             if stdout.writeErrno != 0 { fail("cannot write results: \(errnoText(stdout.writeErrno))") }
-            if journal != nil, isDone || now &- lastJournalWrite >= 200_000_000 {
+            // Often enough that a kill -9 repeats at most about one window of results.
+            if journal != nil, isDone || prefixNext - journaledPrefix >= journalEvery || now &- lastJournalWrite >= 200_000_000 {
                 writeJournal(stdout: stdout, stderr: stderr)
                 lastJournalWrite = now
+                journaledPrefix = prefixNext
             }
             if isDone {
                 finished.signal()

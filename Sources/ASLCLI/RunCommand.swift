@@ -205,7 +205,7 @@ struct Runner {
         }
 
         let window = DispatchSemaphore(value: options.maxInFlight)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal,
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, windowSize: options.maxInFlight, journal: journal,
                                     startOffset: start.offset, startLine: start.line)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)

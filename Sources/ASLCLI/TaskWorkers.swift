@@ -127,11 +127,16 @@ final class WorkerProcess: Sendable {
         try process.run()
         self.process = process
         pid = process.processIdentifier
-        // Keep the pipe objects alive (they own the descriptors) as long as the threads use them.
-        let writer = Thread { [self] in writeLoop(fd: writeFD); withExtendedLifetime(stdin) {} }
+        // The FileHandles own the descriptors: close through them (never `close(fd)`, which
+        // would close again on deallocation, possibly a newer worker's reused descriptor).
+        let writer = Thread { [self] in writeLoop(fd: writeFD); try? stdin.fileHandleForWriting.close() }
         writer.name = "aslx-worker-in"
         writer.start()
-        let reader = Thread { [self] in readLoop(fd: readFD); withExtendedLifetime(stdout) {} }
+        let reader = Thread { [self] in
+            readLoop(fd: readFD)
+            try? stdout.fileHandleForReading.close()
+            exited.signal()
+        }
         reader.name = "aslx-worker-out"
         reader.start()
     }
@@ -167,7 +172,6 @@ final class WorkerProcess: Sendable {
     }
 
     private func writeLoop(fd: Int32) {
-        defer { Glibc.close(fd) }
         while true {
             wake.wait()
             let (batch, alive, closing) = state.withLock { s -> ([[UInt8]], Bool, Bool) in
@@ -197,10 +201,6 @@ final class WorkerProcess: Sendable {
     }
 
     private func readLoop(fd: Int32) {
-        defer {
-            Glibc.close(fd)
-            exited.signal()
-        }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var line: [UInt8] = []
         while true {
