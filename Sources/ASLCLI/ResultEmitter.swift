@@ -6,7 +6,7 @@ import Synchronization
 /// keeps the journal.
 ///
 /// Executions complete on any thread and hand their line to ``complete(_:)``. In ordered mode
-/// a line waits in a reorder buffer until every earlier line is out. `window` is signalled
+/// a line waits in a reorder buffer until every earlier line is out. `window` slots are released
 /// when a line has been handed to the output channel, not when its execution completes, so
 /// the reader (which waits on it before every line) keeps reorder buffer plus executions in
 /// flight under `--max-in-flight`, and stops reading while stdout is not draining.
@@ -30,6 +30,8 @@ final class ResultEmitter: @unchecked Sendable {
     private var flushRequested = false
     private var poked = false
     private var totalItems: Int?
+    /// The writer is blocked in `wait` and nobody has signalled it yet.
+    private var writerWaiting = false
 
     // Writer thread only.
     private var emitted = 0
@@ -42,7 +44,7 @@ final class ResultEmitter: @unchecked Sendable {
     private let journalEvery: Int
 
     private let ordered: Bool
-    private let window: DispatchSemaphore
+    private let window: Window
     /// Set once, before ``start()``.
     var channels: (stdout: OutputChannel, stderr: OutputChannel, extra: [OutputChannel])!
 
@@ -54,7 +56,7 @@ final class ResultEmitter: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(ordered: Bool, window: DispatchSemaphore, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
+    init(ordered: Bool, window: Window, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
         self.ordered = ordered
         self.window = window
         self.journalEvery = max(1, windowSize)
@@ -86,15 +88,23 @@ final class ResultEmitter: @unchecked Sendable {
                 }
             }
         }
-        condition.signal()
+        wakeWriter()
         condition.unlock()
+    }
+
+    /// Call with `condition` locked: one signal per writer sleep, however many lines arrive.
+    private func wakeWriter() {
+        if writerWaiting {
+            writerWaiting = false
+            condition.signal()
+        }
     }
 
     /// Asks for a flush now (the reader is about to block, so nothing new is coming soon).
     func requestFlush() {
         condition.lock()
         flushRequested = true
-        condition.signal()
+        wakeWriter()
         condition.unlock()
     }
 
@@ -102,7 +112,7 @@ final class ResultEmitter: @unchecked Sendable {
     func poke() {
         condition.lock()
         poked = true
-        condition.signal()
+        wakeWriter()
         condition.unlock()
     }
 
@@ -110,7 +120,7 @@ final class ResultEmitter: @unchecked Sendable {
     func finish(total count: Int) {
         condition.lock()
         totalItems = count
-        condition.signal()
+        wakeWriter()
         condition.unlock()
         finished.wait()
     }
@@ -125,11 +135,16 @@ final class ResultEmitter: @unchecked Sendable {
         while true {
             condition.lock()
             while ready.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
+                writerWaiting = true
+                let signalled: Bool
                 if let deadline = nextDeadline(all) {
-                    if !condition.wait(until: deadline) { break }
+                    signalled = condition.wait(until: deadline)
                 } else {
                     condition.wait()
+                    signalled = true
                 }
+                writerWaiting = false
+                if !signalled { break }
             }
             let batch = ready
             ready.removeAll(keepingCapacity: true)
@@ -149,8 +164,8 @@ final class ResultEmitter: @unchecked Sendable {
                     position = p
                     prefixNext += 1
                 }
-                window.signal()
             }
+            if !batch.isEmpty { window.release(batch.count) }
             emitted += batch.count
             if !batch.isEmpty {
                 linesOut.add(batch.count, ordering: .relaxed)

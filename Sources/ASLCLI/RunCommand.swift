@@ -204,7 +204,7 @@ struct Runner {
             }
         }
 
-        let window = DispatchSemaphore(value: options.maxInFlight)
+        let window = Window(size: options.maxInFlight)
         let emitter = ResultEmitter(ordered: options.ordered, window: window, windowSize: options.maxInFlight, journal: journal,
                                     startOffset: start.offset, startLine: start.line)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
@@ -252,7 +252,7 @@ struct Runner {
             var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
             reader.willBlock = { emitter.requestFlush() }
             while emitter.ioFailure == nil, let line = try reader.next() {
-                window.wait()
+                window.acquire()
                 emitter.linesIn.add(1, ordering: .relaxed)
                 let seq = sequence
                 sequence += 1
