@@ -123,8 +123,3 @@ enum CLIHarness {
         return url.path
     }
 }
-
-extension JSONValue {
-    /// Test shorthand: `record["status"]?.stringValue`.
-    var str: String? { stringValue }
-}

@@ -35,15 +35,15 @@ final class CLILogHistoryTests {
         }
         let result = try CLIHarness.run(arguments, input: JSONWriter.bytes(try #require(recorded["input"])) + [0x0A])
         let events = result.records.filter { $0["type"] != nil }
-            .sorted { Int($0["id"]?.str ?? "") ?? 0 < Int($1["id"]?.str ?? "") ?? 0 }
+            .sorted { Int($0["id"]?.stringValue ?? "") ?? 0 < Int($1["id"]?.stringValue ?? "") ?? 0 }
         let history = try #require(recorded["history"]?.arrayValue)
-        #expect(events.map { $0["type"]?.str } == history.map { $0["type"]?.str })
-        #expect(events.map { $0["id"]?.str } == history.map { $0["id"].map { JSONWriter.string($0) } })
+        #expect(events.map { $0["type"]?.stringValue } == history.map { $0["type"]?.stringValue })
+        #expect(events.map { $0["id"]?.stringValue } == history.map { $0["id"].map { JSONWriter.string($0) } })
         for (event, expected) in zip(events, history) {
             let details = Self.details(expected)
             #expect(event["details"]?["name"] == details["name"], "\(expected)")
             for key in ["input", "output"] {
-                let logged = event["details"]?[key]?.str.flatMap { try? JSONParser.parse($0) }
+                let logged = event["details"]?[key]?.stringValue.flatMap { try? JSONParser.parse($0) }
                 #expect(logged == details[key], "\(key) of event \(expected["id"] ?? .null) \(expected["type"] ?? .null)")
             }
         }

@@ -32,15 +32,15 @@ final class CLIRunTests {
             let records = result.records
             #expect(records.count == n)
             for (index, record) in records.enumerated() {
-                #expect(record["name"]?.str == "line-\(index + 1)")
-                #expect(record["status"]?.str == "SUCCEEDED")
+                #expect(record["name"]?.stringValue == "line-\(index + 1)")
+                #expect(record["status"]?.stringValue == "SUCCEEDED")
                 #expect(record["output"]?["i"] == .number(.int(Int64(index + 1))))
             }
         }
         let unordered = try CLIHarness.run(["run", m, "--unordered"], lines: lines)
-        let names = Set(unordered.records.compactMap { $0["name"]?.str })
+        let names = Set(unordered.records.compactMap { $0["name"]?.stringValue })
         #expect(names == Set((1...n).map { "line-\($0)" }))
-        #expect(unordered.records.allSatisfy { $0["output"]?["i"].map { "line-\($0)" } == $0["name"]?.str })
+        #expect(unordered.records.allSatisfy { $0["output"]?["i"].map { "line-\($0)" } == $0["name"]?.stringValue })
     }
 
     @Test func badLinesGetTheirOwnFailedRecordsAndProcessingContinues() throws {
@@ -52,16 +52,16 @@ final class CLIRunTests {
         #expect(result.status == 0)
         let records = result.records
         // Blank lines give nothing; every other line exactly one record, in order.
-        #expect(records.map { $0["name"]?.str } == ["line-1", "line-2", "line-5", "line-6", "line-7", "line-8", "line-9"])
-        #expect(records.map { $0["status"]?.str } == ["SUCCEEDED", "FAILED", "FAILED", "FAILED", "FAILED", "SUCCEEDED", "FAILED"])
-        #expect(records[1]["error"]?.str == "InvalidExecutionInput")
-        #expect(records[1]["cause"]?.str?.hasPrefix("Invalid State Machine Execution Input: '") == true)
-        #expect(records[1]["cause"]?.str?.contains("(line 2, column 1)") == true)
-        #expect(records[2]["cause"]?.str?.contains("column 7") == true)
-        #expect(records[3]["error"]?.str == "ValidationException")
-        #expect(records[3]["cause"]?.str?.contains("line 6 is \(oversized.utf8.count) bytes") == true)
-        #expect(records[4]["error"]?.str == "InvalidExecutionInput")
-        #expect(records[6]["error"]?.str == "InvalidExecutionInput")
+        #expect(records.map { $0["name"]?.stringValue } == ["line-1", "line-2", "line-5", "line-6", "line-7", "line-8", "line-9"])
+        #expect(records.map { $0["status"]?.stringValue } == ["SUCCEEDED", "FAILED", "FAILED", "FAILED", "FAILED", "SUCCEEDED", "FAILED"])
+        #expect(records[1]["error"]?.stringValue == "InvalidExecutionInput")
+        #expect(records[1]["cause"]?.stringValue?.hasPrefix("Invalid State Machine Execution Input: '") == true)
+        #expect(records[1]["cause"]?.stringValue?.contains("(line 2, column 1)") == true)
+        #expect(records[2]["cause"]?.stringValue?.contains("column 7") == true)
+        #expect(records[3]["error"]?.stringValue == "ValidationException")
+        #expect(records[3]["cause"]?.stringValue?.contains("line 6 is \(oversized.utf8.count) bytes") == true)
+        #expect(records[4]["error"]?.stringValue == "InvalidExecutionInput")
+        #expect(records[6]["error"]?.stringValue == "InvalidExecutionInput")
         #expect(records[5]["output"] == ["ok": 2])
 
         let failOnError = try CLIHarness.run(["run", m, "--fail-on-error"], lines: lines)
@@ -78,19 +78,19 @@ final class CLIRunTests {
         guard case .object(let o) = r else { Issue.record("not an object"); return }
         #expect(Set(o.keys) == ["executionArn", "stateMachineArn", "name", "startDate", "stopDate", "status", "input",
                                 "inputDetails", "output", "outputDetails", "billingDetails"])
-        #expect(r["input"]?.str == #"{"x": [1, 2]}"#)  // as submitted
-        #expect(r["output"]?.str == #"{"x":[1,2]}"#)
+        #expect(r["input"]?.stringValue == #"{"x": [1, 2]}"#)  // as submitted
+        #expect(r["output"]?.stringValue == #"{"x":[1,2]}"#)
         #expect(r["inputDetails"] == ["included": true])
         #expect(r["outputDetails"] == ["included": true])
         #expect(r["billingDetails"] == ["billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": 100])
-        #expect(r["stateMachineArn"]?.str == "arn:aws:states:us-east-1:123456789012:stateMachine:shape")
-        #expect(r["executionArn"]?.str?.hasPrefix("arn:aws:states:us-east-1:123456789012:express:shape:line-1:") == true)
+        #expect(r["stateMachineArn"]?.stringValue == "arn:aws:states:us-east-1:123456789012:stateMachine:shape")
+        #expect(r["executionArn"]?.stringValue?.hasPrefix("arn:aws:states:us-east-1:123456789012:express:shape:line-1:") == true)
 
         let failed = try CLIHarness.run(["run", try machine(Self.fail), "--format", "aws"], lines: ["{}"])
         let f = try #require(failed.records.first)
-        #expect(f["status"]?.str == "FAILED")
-        #expect(f["error"]?.str == "Boom")
-        #expect(f["cause"]?.str == "it broke")
+        #expect(f["status"]?.stringValue == "FAILED")
+        #expect(f["error"]?.stringValue == "Boom")
+        #expect(f["cause"]?.stringValue == "it broke")
         #expect(f["output"] == nil)
         #expect(f["outputDetails"] == ["included": true])
     }
@@ -100,8 +100,8 @@ final class CLIRunTests {
         let result = try CLIHarness.run(["run", m, "--format", "output"], lines: [#"{"ok":true,"n":1}"#, #"{"ok":false}"#, "oops", #"{"ok":true,"n":4}"#])
         #expect(result.records == [["ok": true, "n": 1], ["ok": true, "n": 4]])
         let failures = result.stderrRecords
-        #expect(failures.map { $0["name"]?.str } == ["line-2", "line-3"])
-        #expect(failures.map { $0["error"]?.str } == ["No", "InvalidExecutionInput"])
+        #expect(failures.map { $0["name"]?.stringValue } == ["line-2", "line-3"])
+        #expect(failures.map { $0["error"]?.stringValue } == ["No", "InvalidExecutionInput"])
     }
 
     @Test func namesComeFromTheLineNumberOrTheNamePath() throws {
@@ -111,16 +111,16 @@ final class CLIRunTests {
         let result = try CLIHarness.run(["run", m, "--name-path", "$.id"], lines: lines)
         let records = result.records
         #expect(records.count == lines.count)
-        #expect(records[0]["name"]?.str == "order-1")
-        #expect(records[0]["executionArn"]?.str?.contains(":express:m:order-1:") == true)
-        #expect(records[4]["name"]?.str == "7")
+        #expect(records[0]["name"]?.stringValue == "order-1")
+        #expect(records[0]["executionArn"]?.stringValue?.contains(":express:m:order-1:") == true)
+        #expect(records[4]["name"]?.stringValue == "7")
         for i in [1, 2, 3, 5, 6, 7, 8] {
-            #expect(records[i]["status"]?.str == "FAILED")
-            #expect(records[i]["error"]?.str == "InvalidName")
-            #expect(records[i]["name"]?.str == "line-\(i + 1)")
+            #expect(records[i]["status"]?.stringValue == "FAILED")
+            #expect(records[i]["error"]?.stringValue == "InvalidName")
+            #expect(records[i]["name"]?.stringValue == "line-\(i + 1)")
         }
         let byLine = try CLIHarness.run(["run", m], lines: ["{}", "", "{}"])
-        #expect(byLine.records.map { $0["name"]?.str } == ["line-1", "line-3"])
+        #expect(byLine.records.map { $0["name"]?.stringValue } == ["line-1", "line-3"])
     }
 
     @Test func asyncWritesAcknowledgementsAndOutcomesGoToTheLogs() throws {
@@ -132,10 +132,10 @@ final class CLIRunTests {
             guard case .object(let o) = r else { Issue.record("not an object"); continue }
             #expect(Set(o.keys) == ["executionArn", "startDate"])
         }
-        #expect(records[2]["error"]?.str == "InvalidExecutionInput")
+        #expect(records[2]["error"]?.stringValue == "InvalidExecutionInput")
         let logs = result.stderrRecords
-        let succeeded = logs.filter { $0["type"]?.str == "ExecutionSucceeded" }.compactMap { $0["execution_arn"]?.str }
-        #expect(Set(succeeded) == Set(records.prefix(2).compactMap { $0["executionArn"]?.str }))
+        let succeeded = logs.filter { $0["type"]?.stringValue == "ExecutionSucceeded" }.compactMap { $0["execution_arn"]?.stringValue }
+        #expect(Set(succeeded) == Set(records.prefix(2).compactMap { $0["executionArn"]?.stringValue }))
     }
 
     @Test func logLevelsSelectEventsAndDataIsDroppedUnlessIncluded() throws {
@@ -147,22 +147,22 @@ final class CLIRunTests {
         }
         let all = try types("ALL")
         #expect(all.records.count == 1)
-        #expect(all.logs.map { $0["type"]?.str } == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "FailStateEntered", "ExecutionFailed"])
+        #expect(all.logs.map { $0["type"]?.stringValue } == ["ExecutionStarted", "PassStateEntered", "PassStateExited", "FailStateEntered", "ExecutionFailed"])
         #expect(all.logs.allSatisfy { $0["execution_arn"] == all.records[0]["executionArn"] && $0["redrive_count"] == "0" })
-        #expect(all.logs.map { $0["id"]?.str } == ["1", "2", "3", "4", "5"])
+        #expect(all.logs.map { $0["id"]?.stringValue } == ["1", "2", "3", "4", "5"])
         #expect(!all.logs.contains { $0.description.contains("secret") })
-        #expect(try types("ERROR").logs.map { $0["type"]?.str } == ["FailStateEntered", "ExecutionFailed"])
-        #expect(try types("FATAL").logs.map { $0["type"]?.str } == ["ExecutionFailed"])
+        #expect(try types("ERROR").logs.map { $0["type"]?.stringValue } == ["FailStateEntered", "ExecutionFailed"])
+        #expect(try types("FATAL").logs.map { $0["type"]?.stringValue } == ["ExecutionFailed"])
         #expect(try types("OFF").logs.isEmpty)
         let withData = try types("ALL", ["--include-execution-data"])
-        #expect(withData.logs[0]["details"]?["input"]?.str == #"{"secret":1}"#)
+        #expect(withData.logs[0]["details"]?["input"]?.stringValue == #"{"secret":1}"#)
 
         let logFile = folder.appending(path: "logs.ndjson").path
         let toFile = try CLIHarness.run(["run", m, "--log-level", "ERROR", "--log-sink", logFile], lines: ["{}", "{}"])
         #expect(toFile.records.count == 2)
         let logged = CLIHarness.Result.lines(Array(try Data(contentsOf: URL(filePath: logFile))))
         // Two executions' events may interleave, but each line is whole.
-        #expect(logged.compactMap { CLIHarness.json($0)["type"]?.str }.sorted() == ["ExecutionFailed", "ExecutionFailed", "FailStateEntered", "FailStateEntered"])
+        #expect(logged.compactMap { CLIHarness.json($0)["type"]?.stringValue }.sorted() == ["ExecutionFailed", "ExecutionFailed", "FailStateEntered", "FailStateEntered"])
     }
 
     @Test func logLinesAreNeverTornAtHighConcurrency() throws {
@@ -172,7 +172,7 @@ final class CLIRunTests {
         let records = result.records  // every line must parse
         #expect(records.filter { $0["status"] != nil }.count == 200)
         // Per execution: ExecutionStarted, Map events, 8 iterations × (started, 2×2 pass, succeeded), ExecutionSucceeded.
-        let perExecution = Dictionary(grouping: records.filter { $0["type"] != nil }, by: { $0["execution_arn"]?.str ?? "" })
+        let perExecution = Dictionary(grouping: records.filter { $0["type"] != nil }, by: { $0["execution_arn"]?.stringValue ?? "" })
         #expect(perExecution.count == 200)
         #expect(Set(perExecution.values.map(\.count)).count == 1)
     }
@@ -223,8 +223,8 @@ final class CLIRunTests {
         let mock = try CLIHarness.write(#"{"StateMachines":{"Named":{"TestCases":{"Snapshot":{"T":"R"}}}},"MockedResponses":{"R":{"0":{"Return":{"StatusCode":200,"Payload":{"ok":true}}}}}}"#, to: "mock.json", in: folder)
         let result = try CLIHarness.run(["run", m, "--name", "Named", "--mock-config", mock, "--test-case", "Snapshot"], lines: [#"{"in":1}"#])
         let first = try #require(result.records.first { $0["status"] != nil })
-        #expect(first["status"]?.str == "SUCCEEDED")
+        #expect(first["status"]?.stringValue == "SUCCEEDED")
         #expect(first["output"]?["Payload"] == ["ok": true])
-        #expect(first["stateMachineArn"]?.str?.hasSuffix(":stateMachine:Named") == true)
+        #expect(first["stateMachineArn"]?.stringValue?.hasSuffix(":stateMachine:Named") == true)
     }
 }

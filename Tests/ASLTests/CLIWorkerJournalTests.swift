@@ -41,13 +41,13 @@ final class CLIWorkerJournalTests {
         #expect(result.status == 0)
         let records = result.records
         #expect(records.count == 5, "\(result.stderrText)")
-        #expect(records.allSatisfy { $0["status"]?.str == "SUCCEEDED" })
+        #expect(records.allSatisfy { $0["status"]?.stringValue == "SUCCEEDED" })
         let crashed = records[1]["output"]?["caught"]
-        #expect(crashed?["Error"]?.str == "States.TaskFailed")
-        #expect(crashed?["Cause"]?.str?.contains("exited with status 3") == true)
+        #expect(crashed?["Error"]?.stringValue == "States.TaskFailed")
+        #expect(crashed?["Cause"]?.stringValue?.contains("exited with status 3") == true)
         let garbage = records[3]["output"]?["caught"]
-        #expect(garbage?["Error"]?.str == "States.TaskFailed")
-        #expect(garbage?["Cause"]?.str?.contains("not JSON") == true, "\(records)")
+        #expect(garbage?["Error"]?.stringValue == "States.TaskFailed")
+        #expect(garbage?["Cause"]?.stringValue?.contains("not JSON") == true, "\(records)")
         let pids = [0, 2, 4].compactMap { records[$0]["output"]?["r"]?["pid"] }
         #expect(pids.count == 3)
         #expect(Set(pids).count == 3, "a new worker process after each crash")
@@ -76,8 +76,8 @@ final class CLIWorkerJournalTests {
         for (i, r) in records.enumerated() where i != 9 && i != 19 {
             #expect(r["output"] == ["i": .number(.int(Int64(i + 1))), "text": .string("LINE \(i + 1)"), "handledBy": "Enrich", "state": "Enrich"])
         }
-        #expect(records[9]["error"]?.str == "Worker.BadInput")
-        #expect(records[19]["error"]?.str == "Upper.NoText")
+        #expect(records[9]["error"]?.stringValue == "Worker.BadInput")
+        #expect(records[19]["error"]?.stringValue == "Upper.NoText")
     }
 
     @Test func killedRunsResumeFromTheJournalAndEveryLineGetsAResult() throws {
@@ -123,7 +123,7 @@ final class CLIWorkerJournalTests {
         for url in outputs {
             for line in CLIHarness.Result.lines(Array(try Data(contentsOf: url))) {
                 // A run killed mid-write may leave one torn last line; it is not a result.
-                guard let record = try? JSONParser.parse(line), let name = record["name"]?.str else { continue }
+                guard let record = try? JSONParser.parse(line), let name = record["name"]?.stringValue else { continue }
                 #expect(record["output"]?["i"].map { "line-\($0)" } == name)
                 seen.insert(name)
                 total += 1
