@@ -4,155 +4,352 @@ import Dispatch
 import Foundation
 import Synchronization
 
+/// The parsed options of `aslx run`.
+struct RunOptions {
+    var machinePath = ""
+    var machineName = ""
+    var mockConfigPath: String?
+    var testCase: String?
+    var format = OutputFormat.record
+    var ordered = true
+    var namePath: ReferencePath?
+    var async = false
+    var failOnError = false
+    var logLevel = LogLevel.off
+    var includeExecutionData = false
+    var logSink = "stdout"
+    var tasks: [(resource: String, command: String)] = []
+    var taskWorkers = 1
+    var journalPath: String?
+    var maxInFlight = 1024
+    var threads: Int?
+    var timeoutSeconds: Double?
+    /// nil: on when stderr is a terminal.
+    var progress: Bool?
+
+    static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
+                                     "--async", "--progress", "--no-progress"]
+    static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight",
+                                       "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads"]
+
+    init(parsing arguments: [String]) throws {
+        var args = Arguments(arguments)
+        let (flags, values) = try args.parse(flags: Self.flags, options: Self.options)
+        if flags.contains("-h") || flags.contains("--help") { throw HelpRequested() }
+        guard let path = args.positionals.first, args.positionals.count == 1 else {
+            throw UsageError("run: give exactly one MACHINE file (aslx run --help)")
+        }
+        machinePath = path
+        machineName = values["--name"]?.last ?? MachineLoader.defaultName(path)
+        mockConfigPath = values["--mock-config"]?.last
+        testCase = values["--test-case"]?.last
+        if mockConfigPath != nil && testCase == nil { throw UsageError("--mock-config needs --test-case NAME") }
+        if let f = values["--format"]?.last {
+            guard let parsed = OutputFormat(rawValue: f.lowercased()) else { throw UsageError("--format must be record, aws or output") }
+            format = parsed
+        }
+        ordered = !flags.contains("--unordered")
+        if let p = values["--name-path"]?.last {
+            do throws(ExpressionCompileError) {
+                namePath = try ReferencePath(p)
+            } catch {
+                throw UsageError("--name-path '\(p)' is not a reference path: \(error)")
+            }
+        }
+        async = flags.contains("--async")
+        failOnError = flags.contains("--fail-on-error")
+        if let level = values["--log-level"]?.last {
+            guard let parsed = LogLevel(rawValue: level.uppercased()) else { throw UsageError("--log-level must be ALL, ERROR, FATAL or OFF") }
+            logLevel = parsed
+        }
+        includeExecutionData = flags.contains("--include-execution-data")
+        if let sink = values["--log-sink"]?.last {
+            guard !sink.isEmpty else { throw UsageError("--log-sink must be stdout, stderr or a file path") }
+            logSink = sink
+        }
+        for spec in values["--task"] ?? [] {
+            guard let eq = spec.firstIndex(of: "="), eq != spec.startIndex, spec.index(after: eq) != spec.endIndex else {
+                throw UsageError("--task must be RESOURCE=COMMAND (got '\(spec)')")
+            }
+            tasks.append((String(spec[..<eq]), String(spec[spec.index(after: eq)...])))
+        }
+        taskWorkers = try Self.int(values, "--task-workers", 1, in: 1...256)
+        journalPath = values["--journal"]?.last
+        maxInFlight = try Self.int(values, "--max-in-flight", 1024, in: 1...1_000_000)
+        if values["--threads"] != nil { threads = try Self.int(values, "--threads", 0, in: 1...4096) }
+        if let t = values["--timeout"]?.last {
+            guard let seconds = Double(t), seconds > 0, seconds <= 300 else { throw UsageError("--timeout must be in (0, 300] seconds") }
+            timeoutSeconds = seconds
+        }
+        if flags.contains("--progress") { progress = true }
+        if flags.contains("--no-progress") { progress = false }
+    }
+
+    private static func int(_ values: [String: [String]], _ name: String, _ fallback: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int {
+        guard let text = values[name]?.last else { return fallback }
+        guard let n = Int(text), range.contains(n) else {
+            throw UsageError("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return n
+    }
+}
+
+/// `-h`/`--help` among a subcommand's arguments.
+struct HelpRequested: Error {}
+
 enum RunCommand {
     static let help = """
     aslx run MACHINE [options] < events.ndjson
 
     Runs one Express execution per non-blank input line (the line is the execution input) and
-    writes one result record per line to stdout, in input order:
-      {"executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate", "output" | "error", "cause"}
+    writes one result line per input line to stdout, in input order. MACHINE is a definition
+    (.asl.json) or a compiled program (.aslc).
 
-    Options:
+    Results
+      --format record          (default) {"executionArn", "stateMachineArn", "name", "status",
+                               "startDate", "stopDate", "output" (a JSON value) | "error", "cause"}
+      --format aws             StartSyncExecution's response: input/output as JSON text,
+                               inputDetails/outputDetails, billingDetails
+      --format output          only each successful output; failed executions go to stderr as records
+      --unordered              write results as executions finish instead of in input order
+      --name-path PATH         take the execution name from the input (e.g. '$.id'); default line-N
+      --async                  StartExecution semantics: write {"executionArn", "startDate"} when an
+                               execution starts; outcomes only in the logs
+      --fail-on-error          exit 1 if any line failed (default: 0 once the input is processed)
+
+    Machine and tasks
       --name NAME              state machine name (default: file name without extensions)
       --mock-config FILE       Step Functions Local mock config; with --test-case NAME
       --test-case NAME         the mock config test case to use
-      --log-level LEVEL        ALL | ERROR | FATAL | OFF (default OFF): execution log events
-      --include-execution-data include inputs/outputs in log events
-      --log-sink SINK          stdout (default) | stderr | a file path
-      --max-in-flight N        executions running at once (default 1024); input is read only as fast as results drain
-      --unordered              write results in completion order
-      --fail-on-error          exit 1 if any execution did not succeed
+      --task RESOURCE=COMMAND  run Task states whose Resource is RESOURCE (a full ARN, or a Lambda
+                               function name) in worker processes `sh -c COMMAND` speaking NDJSON
+                               (repeatable; see "Task workers" below)
+      --task-workers N         worker processes per --task (default 1)
       --timeout SECONDS        execution deadline (default and maximum 300)
 
-    Example:
+    Logs (CloudWatch Logs events of Express workflows, one JSON object per line)
+      --log-level LEVEL        ALL | ERROR | FATAL | OFF (default OFF)
+      --include-execution-data include inputs and outputs in log events
+      --log-sink SINK          stdout (default: interleaved whole lines), stderr, or a file path
+
+    Flow control and operation
+      --max-in-flight N        executions and reordered results held at once (default 1024);
+                               input is read only as fast as results drain
+      --threads N              worker threads (accepted; the engine sizes its own pool)
+      --journal FILE           at-least-once resume: FILE records how far into the input every
+                               result has been written; rerun the same command to continue there
+      --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
+
+    Bad input lines get their own FAILED record (InvalidExecutionInput with the parser's column,
+    ValidationException for lines over 256 KiB, InvalidName for a bad --name-path name).
+    Exit status: 0 processed, 1 --fail-on-error and a line failed, 64 usage, 65 invalid machine,
+    mock config or journal, 66 unreadable machine, 74 I/O error.
+
+    Task workers: one request per line on the worker's stdin,
+      {"id": 7, "resource": "RESOURCE", "input": ..., "context": {"executionArn", "stateName", ...}}
+    and one response per line on its stdout, in any order:
+      {"id": 7, "output": ...}   or   {"id": 7, "error": "MyError", "cause": "..."}
+
+    Examples:
       aslx run Examples/hello.asl.json < Examples/events.ndjson
+      aslx run flow.asl.json --name-path '$.orderId' --format aws < orders.ndjson > results.ndjson
+      aslx run flow.asl.json --log-level ALL --include-execution-data --log-sink logs.ndjson < in.ndjson
+      aslx run flow.asl.json --task Enrich='python3 Examples/workers/echo_worker.py' --task-workers 4 < in.ndjson
+      aslx run flow.asl.json --journal run.journal < big.ndjson >> results.ndjson   # rerun after a crash
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
-        var args = Arguments(arguments)
-        let (flags, values) = try args.parse(
-            flags: ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error"],
-            options: ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--timeout"])
-        if flags.contains("-h") || flags.contains("--help") { print(help); return ExitCode.ok }
-        guard let path = args.positionals.first, args.positionals.count == 1 else { throw UsageError("run: give exactly one MACHINE file") }
-        let name = values["--name"]?.last ?? MachineLoader.defaultName(path)
-        let machine = try MachineLoader.load(path, name: name)
+        let options: RunOptions
+        do {
+            options = try RunOptions(parsing: arguments)
+        } catch is HelpRequested {
+            print(help)
+            return ExitCode.ok
+        }
+        return try Runner(options).run()
+    }
+}
 
+/// One `aslx run`.
+struct Runner {
+    let options: RunOptions
+
+    init(_ options: RunOptions) { self.options = options }
+
+    func run() throws -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        let machine = try MachineLoader.load(options.machinePath, name: options.machineName)
         var configuration = EngineConfiguration()
-        if let mockPath = values["--mock-config"]?.last {
+        if let mockPath = options.mockConfigPath {
             let bytes = try MachineLoader.readFile(mockPath)
             do {
                 configuration.mockConfig = try MockConfig(json: try JSONParser.parse(bytes))
             } catch {
                 throw MachineLoadError(description: "\(mockPath): \(error)", exitCode: ExitCode.dataError)
             }
-            configuration.mockTestCase = values["--test-case"]?.last
-            guard configuration.mockTestCase != nil else { throw UsageError("--mock-config needs --test-case NAME") }
+            configuration.mockTestCase = options.testCase
         }
-        let stdout = LineWriter(fd: 1)
-        if let level = values["--log-level"]?.last {
-            guard let parsed = LogLevel(rawValue: level.uppercased()) else { throw UsageError("--log-level must be ALL, ERROR, FATAL or OFF") }
-            configuration.logLevel = parsed
-            switch values["--log-sink"]?.last ?? "stdout" {
-            case "stdout": configuration.logSink = WriterLogSink(stdout)
-            case "stderr": configuration.logSink = NDJSONLogSink(fileDescriptor: 2)
+        configuration.includeExecutionData = options.includeExecutionData
+        if let t = options.timeoutSeconds { configuration.maximumDurationSeconds = t }
+
+        var journal: Journal?
+        var start: (offset: Int64, line: Int) = (0, 0)
+        if let path = options.journalPath {
+            let j = Journal(path: path)
+            do { start = try j.read() } catch { throw MachineLoadError(description: error.description, exitCode: ExitCode.dataError) }
+            journal = j
+            var st = stat()
+            if fstat(0, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int64(st.st_size) < start.offset {
+                throw MachineLoadError(description: "journal '\(path)' is at byte \(start.offset), past the end of the input (\(st.st_size) bytes): not the same input?", exitCode: ExitCode.dataError)
+            }
+        }
+
+        let window = Window(size: options.maxInFlight)
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, windowSize: options.maxInFlight, journal: journal,
+                                    startOffset: start.offset, startLine: start.line)
+        let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
+        let progressOn = options.progress ?? (isatty(2) != 0)
+        let stderrIsTerminal = isatty(2) != 0
+        let stdout = OutputChannel(fd: 1, onFirstByte: poke)
+        let stderr = OutputChannel(fd: 2, linePrefix: progressOn && stderrIsTerminal ? Array("\r\u{1B}[K".utf8) : [], onFirstByte: poke)
+        var extra: [OutputChannel] = []
+        if options.logLevel != .off {
+            configuration.logLevel = options.logLevel
+            switch options.logSink {
+            case "stdout": configuration.logSink = ChannelLogSink(stdout)
+            case "stderr": configuration.logSink = ChannelLogSink(stderr)
             case let file:
-                let fd = open(file, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-                guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)'", exitCode: ExitCode.ioError) }
-                configuration.logSink = NDJSONLogSink(fileDescriptor: fd)
+                let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)': \(errnoText(errno))", exitCode: ExitCode.ioError) }
+                let channel = OutputChannel(fd: fd, onFirstByte: poke)
+                extra.append(channel)
+                configuration.logSink = ChannelLogSink(channel)
             }
         }
-        configuration.includeExecutionData = flags.contains("--include-execution-data")
-        if let t = values["--timeout"]?.last {
-            guard let seconds = Double(t), seconds > 0, seconds <= 300 else { throw UsageError("--timeout must be in (0, 300]") }
-            configuration.maximumDurationSeconds = seconds
+        let pools = options.tasks.map { TaskWorkerPool(resource: $0.resource, command: $0.command, workers: options.taskWorkers) }
+        for pool in pools {
+            if pool.resource.hasPrefix("arn:") {
+                configuration.resources[pool.resource] = pool.handler
+                if pool.resource.contains(":function:") { configuration.lambdaFunctions[pool.resource] = pool.handler }
+            } else {
+                configuration.lambdaFunctions[pool.resource] = pool.handler
+            }
         }
-        var maxInFlight = 1024
-        if let m = values["--max-in-flight"]?.last {
-            guard let n = Int(m), n > 0 else { throw UsageError("--max-in-flight must be a positive integer") }
-            maxInFlight = n
-        }
+        // --threads: EngineConfiguration has no thread-count setting yet; the option is accepted and ignored.
+
+        emitter.channels = (stdout, stderr, extra)
+        emitter.start()
+        let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal) : nil
+
         let engine = Engine(configuration)
-        let results = ResultSequencer(writer: stdout, ordered: !flags.contains("--unordered"))
-        let window = DispatchSemaphore(value: maxInFlight)
-        let group = DispatchGroup()
-        var reader = NDJSONReader(fileDescriptor: 0, maxLineBytes: 262_144)
+        let formatter = RecordFormatter(format: options.format, stateMachineArn: machine.arn)
+        let executions = DispatchGroup()
+        let executionSlots = DispatchSemaphore(value: options.maxInFlight)
+        var inputError: String?
         var sequence = 0
-        while let record = reader.next() {
-            let seq = sequence
-            sequence += 1
-            window.wait()
-            group.enter()
-            let finish: @Sendable (JSONValue, Bool) -> Void = { record, failed in
-                results.complete(seq, JSONWriter.bytes(record), failed: failed)
-                window.signal()
-                group.leave()
-            }
-            switch record {
-            case .tooLong(let line, let count):
-                finish(rejected(machine, line: line, error: "States.DataLimitExceeded",
-                                cause: "The execution input on line \(line) is \(count) bytes, over the 262144-byte (256 KiB) limit"), true)
-            case .line(let line, let bytes):
+        do throws(InputError) {
+            try skipInput(0, to: start.offset)
+            var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
+            reader.willBlock = { emitter.requestFlush() }
+            while emitter.ioFailure == nil, let line = try reader.next() {
+                window.acquire()
+                emitter.linesIn.add(1, ordering: .relaxed)
+                let seq = sequence
+                sequence += 1
+                let emit: @Sendable (RecordFormatter.Line) -> Void = { out in
+                    emitter.complete(.init(seq: seq, line: out, lineNumber: line.number, endOffset: line.endOffset))
+                }
+                let now = WallClock.nowMilliseconds()
+                let bytes: [UInt8]
+                switch line.content {
+                case .tooLong(let count):
+                    emit(formatter.rejected(
+                        name: "line-\(line.number)", input: nil, error: "ValidationException",
+                        cause: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144 (line \(line.number) is \(count) bytes)",
+                        now: now))
+                    continue
+                case .bytes(let b): bytes = b
+                }
                 let input: JSONValue
                 do {
                     input = try JSONParser.parse(bytes)
                 } catch {
-                    finish(rejected(machine, line: line, error: "InvalidExecutionInput",
-                                    cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(line), column \(error.column))"), true)
+                    emit(formatter.rejected(
+                        name: "line-\(line.number)", input: bytes, error: "InvalidExecutionInput",
+                        cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(line.number), column \(error.column))",
+                        now: now))
                     continue
                 }
-                engine.start(machine, input: input, name: "line-\(line)") { outcome in
-                    finish(outcome.record, outcome.status != .succeeded)
+                let name: String
+                switch executionName(input, line: line.number) {
+                case .success(let n): name = n
+                case .failure(let problem):
+                    emit(formatter.rejected(name: "line-\(line.number)", input: bytes, error: "InvalidName", cause: problem.cause, now: now))
+                    continue
+                }
+                let keptInput = options.format == .aws ? bytes : []
+                emitter.running.add(1, ordering: .relaxed)
+                executions.enter()
+                if options.async {
+                    executionSlots.wait()
+                    let arn = engine.start(machine, input: input, name: name) { _ in
+                        emitter.running.subtract(1, ordering: .relaxed)
+                        executionSlots.signal()
+                        executions.leave()
+                    }
+                    emit(formatter.acknowledgement(executionArn: arn, startDate: now))
+                } else {
+                    engine.start(machine, input: input, name: name) { outcome in
+                        emitter.running.subtract(1, ordering: .relaxed)
+                        emit(formatter.outcome(outcome, input: keptInput))
+                        executions.leave()
+                    }
                 }
             }
+        } catch {
+            inputError = "cannot read input: \(errnoText(error.errno))"
         }
-        group.wait()
-        stdout.flush()
-        return flags.contains("--fail-on-error") && results.anyFailed ? ExitCode.failed : ExitCode.ok
+        if let failure = emitter.ioFailure {
+            // Nobody is reading the results: stop now rather than wait for executions in flight.
+            printError(failure)
+            return ExitCode.ioError
+        }
+        executions.wait()
+        emitter.finish(total: sequence)
+        for pool in pools { pool.shutdown() }
+        progress?.stop()
+        for channel in [stdout, stderr] + extra { channel.flush() }
+        if let failure = emitter.ioFailure ?? inputError {
+            printError(failure)
+            return ExitCode.ioError
+        }
+        return options.failOnError && emitter.failedCount.load(ordering: .relaxed) > 0 ? ExitCode.failed : ExitCode.ok
     }
 
-    /// A FAILED record for an input line that could not start an execution.
-    static func rejected(_ machine: StateMachine, line: Int, error: String, cause: String) -> JSONValue {
-        let now = Date().timeIntervalSince1970
-        return ["stateMachineArn": .string(machine.arn), "name": .string("line-\(line)"), "status": "FAILED",
-                "startDate": .double(now), "stopDate": .double(now), "error": .string(error), "cause": .string(cause)]
+    private struct NameProblem: Error { var cause: String }
+
+    /// `line-N`, or the `--name-path` value checked against AWS's name rules.
+    private func executionName(_ input: JSONValue, line: Int) -> Result<String, NameProblem> {
+        guard let path = options.namePath else { return .success("line-\(line)") }
+        let name: String
+        switch path.value(in: input) {
+        case .string(let s)?: name = s
+        case .number(let n)? where n.isIntegral: name = JSONWriter.string(.number(n))
+        case nil:
+            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects nothing in the input on line \(line)"))
+        case let other?:
+            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects a \(other.typeName) on line \(line), not a string"))
+        }
+        if let problem = ExecutionName.problem(name) {
+            return .failure(NameProblem(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)"))
+        }
+        return .success(name)
     }
 }
 
-/// Writes results in input order (a reorder buffer) or in completion order.
-final class ResultSequencer: Sendable {
-    private struct State {
-        var next = 0
-        var pending: [Int: [UInt8]] = [:]
-        var anyFailed = false
-    }
-    private let state = Mutex(State())
-    private let writer: LineWriter
-    private let ordered: Bool
-
-    init(writer: LineWriter, ordered: Bool) {
-        self.writer = writer
-        self.ordered = ordered
-    }
-
-    var anyFailed: Bool { state.withLock { $0.anyFailed } }
-
-    func complete(_ seq: Int, _ bytes: [UInt8], failed: Bool) {
-        state.withLock { s in
-            if failed { s.anyFailed = true }
-            guard ordered else { writer.writeLine(bytes); return }
-            s.pending[seq] = bytes
-            while let ready = s.pending.removeValue(forKey: s.next) {
-                writer.writeLine(ready)
-                s.next += 1
-            }
-        }
-    }
-}
-
-/// Log events as whole lines on the same writer as the results (never torn mid-line).
-final class WriterLogSink: LogSink {
-    let writer: LineWriter
-    init(_ writer: LineWriter) { self.writer = writer }
-    func write(_ event: LogEvent) { writer.writeLine(JSONWriter.bytes(event.json)) }
+/// Log events as whole lines on an output channel (never torn or interleaved mid-line).
+final class ChannelLogSink: LogSink {
+    let channel: OutputChannel
+    init(_ channel: OutputChannel) { self.channel = channel }
+    func write(_ event: LogEvent) { channel.append(JSONWriter.bytes(event.json)) }
 }

@@ -1,0 +1,113 @@
+import ASL
+import ASLJSON
+
+/// What `aslx run` writes per input line.
+enum OutputFormat: String {
+    /// The result record: `{"executionArn", …, "status", "output" (a JSON value) | "error", "cause"}`.
+    case record
+    /// StartSyncExecution's response (ASL-REFERENCE §10.2): input and output as JSON text.
+    case aws
+    /// Only the output of each successful execution; failed executions go to stderr as records.
+    case output
+}
+
+/// AWS's rules for execution names (StartExecution/StartSyncExecution `name`).
+enum ExecutionName {
+    /// Why `name` is not a valid execution name, or nil if it is.
+    static func problem(_ name: String) -> String? {
+        let count = name.unicodeScalars.count
+        if count == 0 { return "it is empty" }
+        if count > 80 { return "it is \(count) characters long, over the 80-character limit" }
+        for scalar in name.unicodeScalars {
+            let v = scalar.value
+            if v <= 0x1F || (0x7F...0x9F).contains(v) { return "it contains a control character (U+\(String(v, radix: 16, uppercase: true)))" }
+            if scalar.properties.isWhitespace { return "it contains whitespace" }
+            if "<>{}[]".unicodeScalars.contains(scalar) { return "it contains a bracket '\(scalar)'" }
+            if "?*".unicodeScalars.contains(scalar) { return "it contains a wildcard '\(scalar)'" }
+            if "\"#%\\^|~`$&,;:/".unicodeScalars.contains(scalar) { return "it contains a special character '\(scalar)'" }
+        }
+        return nil
+    }
+}
+
+/// Builds the line written for each input line.
+struct RecordFormatter: Sendable {
+    let format: OutputFormat
+    let stateMachineArn: String
+
+    /// One output line: what goes to stdout and what goes to stderr (output format's failures).
+    struct Line: Sendable {
+        var stdout: [UInt8]?
+        var stderr: [UInt8]?
+        var failed: Bool
+    }
+
+    func outcome(_ outcome: ExecutionOutcome, input: [UInt8]) -> Line {
+        let failed = outcome.status != .succeeded
+        switch format {
+        case .record:
+            return Line(stdout: JSONWriter.bytes(outcome.record), failed: failed)
+        case .output:
+            if failed { return Line(stderr: JSONWriter.bytes(outcome.record), failed: true) }
+            return Line(stdout: JSONWriter.bytes(outcome.output ?? .null), failed: false)
+        case .aws:
+            var o = JSONObject(minimumCapacity: 14)
+            o["executionArn"] = .string(outcome.executionArn)
+            o["stateMachineArn"] = .string(outcome.stateMachineArn)
+            o["name"] = .string(outcome.name)
+            o["startDate"] = seconds(outcome.startDate)
+            o["stopDate"] = seconds(outcome.stopDate)
+            o["status"] = .string(outcome.status.rawValue)
+            if let error = outcome.error { o["error"] = .string(error) }
+            if let cause = outcome.cause { o["cause"] = .string(cause) }
+            o["input"] = .string(String(decoding: input, as: UTF8.self))
+            o["inputDetails"] = ["included": true]
+            if let output = outcome.output, !failed { o["output"] = .string(JSONWriter.string(output)) }
+            o["outputDetails"] = ["included": true]
+            o["billingDetails"] = Self.billing(milliseconds: outcome.stopDate - outcome.startDate)
+            return Line(stdout: JSONWriter.bytes(.object(o)), failed: failed)
+        }
+    }
+
+    /// A FAILED line for input that never became an execution (bad JSON, too long, bad name).
+    func rejected(name: String, input: [UInt8]?, error: String, cause: String, now: Int64) -> Line {
+        var o = JSONObject(minimumCapacity: 10)
+        o["stateMachineArn"] = .string(stateMachineArn)
+        o["name"] = .string(name)
+        if format == .aws {
+            o["startDate"] = seconds(now)
+            o["stopDate"] = seconds(now)
+            o["status"] = "FAILED"
+            o["error"] = .string(error)
+            o["cause"] = .string(cause)
+            if let input { o["input"] = .string(String(decoding: input, as: UTF8.self)) }
+            o["inputDetails"] = ["included": .bool(input != nil)]
+            o["outputDetails"] = ["included": true]
+            o["billingDetails"] = Self.billing(milliseconds: 0)
+        } else {
+            o["status"] = "FAILED"
+            o["startDate"] = seconds(now)
+            o["stopDate"] = seconds(now)
+            o["error"] = .string(error)
+            o["cause"] = .string(cause)
+        }
+        let bytes = JSONWriter.bytes(.object(o))
+        return format == .output ? Line(stderr: bytes, failed: true) : Line(stdout: bytes, failed: true)
+    }
+
+    /// `--async`: StartExecution's response.
+    func acknowledgement(executionArn: String, startDate: Int64) -> Line {
+        Line(stdout: JSONWriter.bytes(["executionArn": .string(executionArn), "startDate": seconds(startDate)]), failed: false)
+    }
+
+    /// Express billing: 64 MB and 100 ms increments, at least one of each.
+    static func billing(milliseconds: Int64) -> JSONValue {
+        let billed = max(1, (milliseconds + 99) / 100) * 100
+        return ["billedMemoryUsedInMB": 64, "billedDurationInMilliseconds": .number(.int(billed))]
+    }
+
+    /// Epoch seconds with millisecond precision, as the AWS JSON protocol writes timestamps.
+    private func seconds(_ ms: Int64) -> JSONValue {
+        ms % 1000 == 0 ? .number(.int(ms / 1000)) : .double(Double(ms) / 1000)
+    }
+}

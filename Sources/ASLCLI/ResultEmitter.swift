@@ -1,0 +1,233 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Puts result lines in order, writes them from one thread, decides when to flush, and
+/// keeps the journal.
+///
+/// Executions complete on any thread and hand their line to ``complete(_:)``. In ordered mode
+/// a line waits in a reorder buffer until every earlier line is out. `window` slots are released
+/// when a line has been handed to the output channel, not when its execution completes, so
+/// the reader (which waits on it before every line) keeps reorder buffer plus executions in
+/// flight under `--max-in-flight`, and stops reading while stdout is not draining.
+///
+/// Flushing: an interactive output (pipe, terminal) is flushed when its oldest unwritten byte
+/// is 2 ms old, when the reader is about to block on input, and at the end; a regular file
+/// is written in 64 KiB batches or every 100 ms.
+final class ResultEmitter: @unchecked Sendable {
+    struct Item {
+        var seq: Int
+        var line: RecordFormatter.Line
+        var lineNumber: Int
+        var endOffset: Int64
+    }
+
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var nextSeq = 0
+    private var pending: [Int: Item] = [:]
+    private var ready: [Item] = []
+    private var flushRequested = false
+    private var poked = false
+    private var totalItems: Int?
+    /// The writer is blocked in `wait` and nobody has signalled it yet.
+    private var writerWaiting = false
+
+    // Writer thread only.
+    private var emitted = 0
+    private var done: [Int: (Int64, Int)] = [:]
+    private var prefixNext = 0
+    private var position: (offset: Int64, line: Int)
+    private var journal: Journal?
+    private var lastJournalWrite: UInt64 = 0
+    private var journaledPrefix = 0
+    private let journalEvery: Int
+
+    private let ordered: Bool
+    private let window: Window
+    /// Set once, before ``start()``.
+    var channels: (stdout: OutputChannel, stderr: OutputChannel, extra: [OutputChannel])!
+
+    let linesIn = Atomic<Int>(0)
+    let linesOut = Atomic<Int>(0)
+    let failedCount = Atomic<Int>(0)
+    /// Executions started and not yet finished.
+    let running = Atomic<Int>(0)
+    private let failure = Mutex<String?>(nil)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(ordered: Bool, window: Window, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
+        self.ordered = ordered
+        self.window = window
+        self.journalEvery = max(1, windowSize)
+        self.journal = journal
+        self.position = (startOffset, startLine)
+    }
+
+    /// The first I/O failure (results or journal), if any: the run stops reading input.
+    var ioFailure: String? { failure.withLock { $0 } }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "aslx-output"
+        thread.start()
+    }
+
+    /// Hands over the line for item `seq` (0-based, in input order). Thread-safe.
+    func complete(_ item: Item) {
+        condition.lock()
+        if ordered && item.seq != nextSeq {
+            pending[item.seq] = item
+        } else {
+            ready.append(item)
+            if ordered {
+                nextSeq += 1
+                while let next = pending.removeValue(forKey: nextSeq) {
+                    ready.append(next)
+                    nextSeq += 1
+                }
+            }
+        }
+        wakeWriter()
+        condition.unlock()
+    }
+
+    /// Call with `condition` locked: one signal per writer sleep, however many lines arrive.
+    private func wakeWriter() {
+        if writerWaiting {
+            writerWaiting = false
+            condition.signal()
+        }
+    }
+
+    /// Asks for a flush now (the reader is about to block, so nothing new is coming soon).
+    func requestFlush() {
+        condition.lock()
+        flushRequested = true
+        wakeWriter()
+        condition.unlock()
+    }
+
+    /// Wakes the writer so that it schedules a flush of data appended by other threads (logs).
+    func poke() {
+        condition.lock()
+        poked = true
+        wakeWriter()
+        condition.unlock()
+    }
+
+    /// No more items after the first `count`; returns when all are written, flushed and journaled.
+    func finish(total count: Int) {
+        condition.lock()
+        totalItems = count
+        wakeWriter()
+        condition.unlock()
+        finished.wait()
+    }
+
+    private func fail(_ message: String) {
+        failure.withLock { if $0 == nil { $0 = message } }
+    }
+
+    private func run() {
+        let (stdout, stderr, extra) = channels
+        let all = [stdout, stderr] + extra
+        while true {
+            condition.lock()
+            while ready.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
+                writerWaiting = true
+                let signalled: Bool
+                if let deadline = nextDeadline(all) {
+                    signalled = condition.wait(until: deadline)
+                } else {
+                    condition.wait()
+                    signalled = true
+                }
+                writerWaiting = false
+                if !signalled { break }
+            }
+            let batch = ready
+            ready.removeAll(keepingCapacity: true)
+            let forced = flushRequested
+            flushRequested = false
+            poked = false
+            let total = totalItems
+            condition.unlock()
+
+            var failedInBatch = 0
+            for item in batch {
+                if let bytes = item.line.stdout { stdout.append(bytes) }
+                if let bytes = item.line.stderr { stderr.append(bytes) }
+                if item.line.failed { failedInBatch += 1 }
+                done[item.seq] = (item.endOffset, item.lineNumber)
+                while let p = done.removeValue(forKey: prefixNext) {
+                    position = p
+                    prefixNext += 1
+                }
+            }
+            if !batch.isEmpty { window.release(batch.count) }
+            emitted += batch.count
+            if !batch.isEmpty {
+                linesOut.add(batch.count, ordering: .relaxed)
+                failedCount.add(failedInBatch, ordering: .relaxed)
+            }
+            let isDone = total.map { emitted >= $0 } ?? false
+            let now = monotonicNanoseconds()
+            for channel in all {
+                guard let since = channel.pendingSince else { continue }
+                if isDone || forced || now &- since >= Self.interval(channel) { channel.flush() }
+            }
+            if stdout.writeErrno != 0 { fail("cannot write results: \(errnoText(stdout.writeErrno))") }
+            // Often enough that a kill -9 repeats at most about one window of results.
+            if journal != nil, isDone || prefixNext - journaledPrefix >= journalEvery || now &- lastJournalWrite >= 200_000_000 {
+                writeJournal(stdout: stdout, stderr: stderr)
+                lastJournalWrite = now
+                journaledPrefix = prefixNext
+            }
+            if isDone {
+                finished.signal()
+                return
+            }
+        }
+    }
+
+    /// Records the position of the contiguous prefix of written results, once they are on disk.
+    private func writeJournal(stdout: OutputChannel, stderr: OutputChannel) {
+        guard var j = journal, ioFailure == nil else { return }
+        let target = position
+        stdout.flush()
+        stderr.flush()
+        // kill -9 keeps written bytes (they are in the page cache); fsync is for power loss.
+        if !stdout.isInteractive { stdout.sync() }
+        guard stdout.writeErrno == 0 else { return }
+        do throws(JournalError) {
+            try j.write(offset: target.offset, line: target.line)
+            journal = j
+        } catch {
+            fail(error.description)
+            journal = nil
+        }
+    }
+
+    private static func interval(_ channel: OutputChannel) -> UInt64 {
+        channel.isInteractive ? 2_000_000 : 100_000_000
+    }
+
+    private func nextDeadline(_ channels: [OutputChannel]) -> Date? {
+        var earliest: UInt64?
+        for channel in channels {
+            if let since = channel.pendingSince {
+                let due = since &+ Self.interval(channel)
+                earliest = min(earliest ?? due, due)
+            }
+        }
+        if journal != nil, emitted > 0 {
+            let due = lastJournalWrite &+ 200_000_000
+            earliest = min(earliest ?? due, due)
+        }
+        guard let earliest else { return nil }
+        let now = monotonicNanoseconds()
+        let wait = earliest > now ? Double(earliest - now) / 1e9 : 0
+        return Date(timeIntervalSinceNow: wait)
+    }
+}
