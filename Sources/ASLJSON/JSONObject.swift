@@ -33,7 +33,11 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         }
 
         deinit {
-            _ = withUnsafeMutablePointers { header, fields in fields.deinitialize(count: header.pointee.count) }
+            // One element at a time: specialised destroy code instead of the generic
+            // value-witness loop that a bulk `deinitialize(count:)` runs.
+            withUnsafeMutablePointers { header, fields in
+                for i in 0..<header.pointee.count { (fields + i).deinitialize(count: 1) }
+            }
         }
     }
 

@@ -151,6 +151,7 @@ struct Reader {
         }
     }
 
+    @inline(never)
     func error(_ message: String, at offset: Int? = nil) -> JSONParserError {
         let offset = min(offset ?? position, buffer.count)
         var line = 1, column = 1
@@ -158,6 +159,13 @@ struct Reader {
             if buffer[i] == 0x0A { line += 1; column = 1 } else if buffer[i] & 0xC0 != 0x80 { column += 1 }
         }
         return JSONParserError(message: message, line: line, column: column, offset: offset)
+    }
+
+    /// "`what` but found <the current byte or end of input>", at the current position.
+    /// Out of line: building messages stays off the hot paths.
+    @inline(never)
+    func expected(_ what: StaticString) -> JSONParserError {
+        error("\(what) but found \(describeCurrent())")
     }
 
     func describeCurrent() -> String {
@@ -177,7 +185,7 @@ struct Reader {
         case 0x74: try expectLiteral(0x65757274, "true"); return .bool(true)
         case 0x66: position += 1; try expectLiteral(0x65736C61, "false", start: position - 1); return .bool(false)
         case 0x6E: try expectLiteral(0x6C6C756E, "null"); return .null
-        default: throw error("Expected a JSON value but found \(describeCurrent())")
+        default: throw expected("Expected a JSON value")
         }
     }
 
@@ -200,13 +208,13 @@ struct Reader {
         let base = fields.count
         while true {
             guard !atEnd, current == ascii_quote else {
-                throw error("Expected a string key for object member but found \(describeCurrent())")
+                throw expected("Expected a string key for object member")
             }
             let keyStart = position + 1
             let key = try parseString()
             spans.push(KeySpan(start: keyStart, length: lastStringEscaped ? -1 : position - 1 - keyStart))
             skipWhitespace()
-            guard !atEnd, current == 0x3A else { throw error("Expected ':' after object key but found \(describeCurrent())") }
+            guard !atEnd, current == 0x3A else { throw expected("Expected ':' after object key") }
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
@@ -215,7 +223,7 @@ struct Reader {
             guard !atEnd else { throw error("Expected ',' or '}' after object member but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
             if current == 0x7D { position += 1; break }
-            throw error("Expected ',' or '}' after object member but found \(describeCurrent())")
+            throw expected("Expected ',' or '}' after object member")
         }
         let n = fields.count - base
         let spanBase = spans.count - n
@@ -273,7 +281,7 @@ struct Reader {
             guard !atEnd else { throw error("Expected ',' or ']' after array element but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
             if current == 0x5D { position += 1; break }
-            throw error("Expected ',' or ']' after array element but found \(describeCurrent())")
+            throw expected("Expected ',' or ']' after array element")
         }
         let n = values.count - base
         let source = values.base + base
@@ -316,7 +324,7 @@ struct Reader {
                         var high = UInt64(littleEndian: (raw + start + 9).loadUnaligned(as: UInt64.self))
                         if n < 8 { low &= (1 &<< UInt64(8 * n)) &- 1; high = 0 } else { high &= (1 &<< UInt64(8 * (n - 8))) &- 1 }
                         high |= UInt64(0xE0 | n) << 56
-                        return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
+                        return makeSmallString(low: low, high: high)
                     }
                     return smallASCIIString(slice)
                 }
@@ -332,6 +340,13 @@ struct Reader {
         }
         position = p
         lastStringEscaped = true
+        return try parseEscapedString(start: start)
+    }
+
+    /// The slow path of ``parseString()``: the string has escapes (or is unterminated);
+    /// `position` is at the first backslash. Kept out of line so the fast path stays small.
+    @inline(never)
+    mutating func parseEscapedString(start: Int) throws(JSONParserError) -> String {
         if position >= buffer.count { throw error("Unterminated string", at: start) }
         // Slow path: escapes present.
         var bytes = [UInt8]()
@@ -532,7 +547,16 @@ struct Reader {
         }
     }
     high |= UInt64(0xE0 | n) << 56
-    return unsafeBitCast((UInt64(littleEndian: low), UInt64(littleEndian: high)), to: String.self)
+    return makeSmallString(low: low, high: high)
+}
+
+/// Reinterprets two words as a small `String`, taking it (a move: no retain call, which an
+/// `unsafeBitCast` copy would make).
+@inline(__always) func makeSmallString(low: UInt64, high: UInt64) -> String {
+    var words = (UInt64(littleEndian: low), UInt64(littleEndian: high))
+    return withUnsafeMutableBytes(of: &words) { raw in
+        raw.baseAddress!.bindMemory(to: String.self, capacity: 1).move()
+    }
 }
 
 /// Whether `smallASCIIString` reproduces the standard library's own small strings, bit for bit.

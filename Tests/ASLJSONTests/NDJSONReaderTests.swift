@@ -1,5 +1,10 @@
 import ASLJSON
 import Testing
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 private func records(_ text: String, chunkSize: Int, maxLineBytes: Int = NDJSONReader.defaultMaxLineBytes) -> [NDJSONRecord] {
     var reader = NDJSONReader(bytes: Array(text.utf8), chunkSize: chunkSize, maxLineBytes: maxLineBytes)
@@ -64,5 +69,19 @@ struct NDJSONReaderTests {
         var out: [NDJSONRecord] = []
         while let record = reader.next() { out.append(record) }
         #expect(out == [line(1, "1"), line(2, "22"), line(3, "3")])
+    }
+
+    @Test("reads from a file descriptor (a pipe) in small chunks")
+    func fileDescriptor() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let text = Array("{\"a\":1}\r\n\n[2]\n3".utf8)
+        #expect(text.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } == text.count)
+        close(fds[1])
+        defer { close(fds[0]) }
+        var reader = NDJSONReader(fileDescriptor: fds[0], chunkSize: 3)
+        var out: [NDJSONRecord] = []
+        while let record = reader.next() { out.append(record) }
+        #expect(out == [line(1, "{\"a\":1}"), line(3, "[2]"), line(4, "3")])
     }
 }
