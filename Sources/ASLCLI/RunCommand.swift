@@ -135,7 +135,7 @@ enum RunCommand {
     Flow control and operation
       --max-in-flight N        executions and reordered results held at once (default 1024);
                                input is read only as fast as results drain
-      --threads N              worker threads (accepted; the engine sizes its own pool)
+      --threads N              worker threads (default: one per core)
       --journal FILE           at-least-once resume: FILE records how far into the input every
                                result has been written; rerun the same command to continue there
       --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
@@ -235,7 +235,7 @@ struct Runner {
                 configuration.lambdaFunctions[pool.resource] = pool.handler
             }
         }
-        // --threads: EngineConfiguration has no thread-count setting yet; the option is accepted and ignored.
+        if let threads = options.threads { configuration.workers = threads }
 
         emitter.channels = (stdout, stderr, extra)
         emitter.start()

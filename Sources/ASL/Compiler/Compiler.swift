@@ -360,8 +360,9 @@ struct Compiler {
             let outputIndex = rule["Output"].map { jsonataTemplate($0, at: ruleAt / "Output", field: "Output") }
             let condition: Program.ChoiceSpec.RuleCondition
             if s.queryLanguage == .jsonata {
-                let source = rule["Condition"]?.stringValue ?? "{% false %}"
-                condition = .jsonata(JSONataTemplate.orConstant(.string(source), field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) }), source: source)
+                let conditionValue = rule["Condition"] ?? false
+                let source = conditionValue.stringValue ?? conditionValue.description
+                condition = .jsonata(JSONataTemplate.orConstant(conditionValue, field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) }), source: source)
             } else {
                 do throws(StatesError) {
                     condition = .jsonPath(try Bridge.compileChoice(rule))

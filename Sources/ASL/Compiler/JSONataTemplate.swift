@@ -1,4 +1,5 @@
 import ASLJSON
+import Foundation
 import JSONata
 
 /// A JSONata-mode field value (`Arguments`, `Output`, `Assign`, `Items`, ...): literal JSON in
@@ -30,6 +31,12 @@ struct JSONataTemplate: Sendable {
         }
     }
 
+    /// The expression text when the whole field is one `{% %}` expression.
+    var singleExpressionSource: String? {
+        if case .expression(_, let source, _) = root { return source }
+        return nil
+    }
+
     /// The `{% ... %}` body of a string, if it is a JSONata expression string.
     static func body(_ s: String) -> Substring? {
         guard s.hasPrefix("{%"), s.hasSuffix("%}"), s.count >= 4 else { return nil }
@@ -39,7 +46,9 @@ struct JSONataTemplate: Sendable {
     private static func compile(_ value: JSONValue, fieldPath: String) throws(StatesError) -> Node {
         switch value {
         case .string(let s):
-            guard let body = body(s) else { return .constant(value) }
+            guard let rawBody = body(s) else { return .constant(value) }
+            // AWS quotes the expression without the whitespace inside the delimiters.
+            let body = rawBody.trimmingCharacters(in: .whitespacesAndNewlines)
             do throws(JSONataError) {
                 let expression = try JSONataExpression(String(body))
                 return .expression(expression, source: String(body), fieldPath: fieldPath)

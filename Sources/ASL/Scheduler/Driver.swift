@@ -91,8 +91,8 @@ final class Driver: Sendable {
     private static func ended(_ frame: Frame, _ outcome: Result<JSONValue, StatesError>, run: ExecutionRun, _ context: WorkerContext<EngineJob>) {
         guard let group = frame.group else {
             switch outcome {
-            case .success(let output): run.finish(.succeeded, output: output, error: nil)
-            case .failure(let error): run.finish(.failed, output: nil, error: error)
+            case .success(let output): run.finish(.succeeded, output: output, error: nil, previousEventId: frame.lastEventId)
+            case .failure(let error): run.finish(.failed, output: nil, error: error, previousEventId: frame.lastEventId)
             }
             return
         }

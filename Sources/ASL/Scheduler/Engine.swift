@@ -125,18 +125,18 @@ final class ExecutionRun: Sendable {
     }
 
     /// Ends the execution once; later calls (a deadline after success, a late task) do nothing.
-    func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?) {
+    func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?, previousEventId: Int = 0) {
         // acquiringAndReleasing: exactly one caller wins; frames that later load `finished` (acquiring) stop.
         guard !execution.finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
         if status != .timedOut, let timer = deadlineTimer.withLock({ $0 }) { driver.pool.cancel(timer) }
         let e = execution
         switch status {
         case .succeeded:
-            _ = e.event("ExecutionSucceeded", previous: 0, details: ["output": .string(output?.description ?? "null"), "outputDetails": ["truncated": false]])
+            _ = e.event("ExecutionSucceeded", previous: previousEventId, details: ["output": .string(output?.description ?? "null"), "outputDetails": ["truncated": false]])
         case .failed:
             var d = JSONObject()
             if let error { d["error"] = .string(error.error); if let c = error.cause { d["cause"] = .string(c) } }
-            _ = e.event("ExecutionFailed", previous: 0, details: d)
+            _ = e.event("ExecutionFailed", previous: previousEventId, details: d)
         case .timedOut:
             _ = e.event("ExecutionTimedOut", previous: 0, details: ["error": .string(StatesError.timeout)])
         }

@@ -243,7 +243,12 @@ enum Interpreter {
         if let p = map.itemsPath {
             itemsValue = try Bridge.selectPath(program.paths[Int(p)], in: f.value, frame: f)
         } else if let t = map.items {
-            itemsValue = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Items")
+            let template = program.jsonataTemplates[Int(t)]
+            itemsValue = try Bridge.evaluate(template, frame: f, result: nil, errorOutput: nil, field: "Items")
+            if case .array = itemsValue {} else if let source = template.singleExpressionSource {
+                throw StatesError(StatesError.queryEvaluationError,
+                                  "The JSONata expression '\(source)' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '\(itemsValue.typeName)' for value: \(itemsValue.description)")
+            }
         } else {
             itemsValue = f.value
         }
