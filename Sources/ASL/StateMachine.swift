@@ -22,11 +22,11 @@ public final class StateMachine: Sendable {
     /// Validates and compiles a definition. Throws ``DefinitionError`` with every diagnostic.
     public convenience init(definition text: String, name: String, type: WorkflowType = .express,
                             region: String = defaultRegion, account: String = defaultAccount) throws(DefinitionError) {
-        let result = Validator.validate(text, type: type)
-        guard result.isValid, let definition = result.definition else {
+        let (result, program) = Validator.validateAndCompile(text, type: type)
+        guard result.isValid, let program else {
             throw DefinitionError(diagnostics: result.diagnostics.filter { $0.severity == .error })
         }
-        try self.init(definition: definition, name: name, region: region, account: account)
+        self.init(program: program, name: name, region: region, account: account)
     }
 
     /// Compiles an already-validated definition.

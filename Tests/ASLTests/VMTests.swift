@@ -194,3 +194,15 @@ func execute(_ definition: String, _ input: JSONValue = [:], configure: (inout E
         #expect(outcome.error == "States.Timeout")
     }
 }
+
+@Suite struct CompileStageDiagnosticsTests {
+    @Test func jsonataSyntaxErrorsAreValidationDiagnostics() {
+        let result = Validator.validate("""
+        {"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": {"x": "{% $states.input.( %}"}, "End": true}}}
+        """)
+        #expect(!result.isValid)
+        let diagnostic = result.diagnostics.first
+        #expect(diagnostic?.location?.description == "/States/P/Output")
+        #expect(diagnostic?.message.contains("'Output/x' could not be parsed") == true)
+    }
+}

@@ -67,7 +67,10 @@ final class Driver: Sendable {
                                          at: deadline(after: timeout, from: context.now))
             }
             let pool = run.driver.pool
-            Task {
+            var request = request
+            // A Lambda function behind lambda:invoke receives the Payload, as on AWS.
+            if wrap { request.input = request.input["Payload"] ?? .object(JSONObject()) }
+            Task { [request] in
                 let result: Result<JSONValue, StatesError>
                 do {
                     let value = try await handler(request)

@@ -29,6 +29,9 @@ public struct EngineConfiguration: Sendable {
     /// execution can run (tests, simulations). With `.virtual`, time also advances while async
     /// task handlers are in flight, so pair it with mocks or immediate handlers.
     public var clock: EngineClock = .system
+    /// Executions admitted at once through ``Engine/submit(_:input:name:completion:)`` and
+    /// ``Engine/execute(_:input:name:)``; further submissions wait for a slot (backpressure).
+    public var maxInFlight = 10_000
 
     public init() {}
 }
@@ -46,17 +49,36 @@ public final class Engine: Sendable {
     public let configuration: EngineConfiguration
     let driver: Driver
     private let invokers = Mutex<[String: TaskInvoker]>([:])
+    private let gate: AdmissionGate
 
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
+        self.gate = AdmissionGate(limit: configuration.maxInFlight)
         self.driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
     }
 
-    /// Runs one execution to its end (StartSyncExecution semantics).
+    /// Runs one execution to its end (StartSyncExecution semantics). Waits for a slot first
+    /// when ``EngineConfiguration/maxInFlight`` executions are already running.
     public func execute(_ machine: StateMachine, input: JSONValue, name: String? = nil) async -> ExecutionOutcome {
-        await withCheckedContinuation { continuation in
-            start(machine, input: input, name: name) { continuation.resume(returning: $0) }
+        await gate.enter()
+        return await withCheckedContinuation { continuation in
+            start(machine, input: input, name: name) { outcome in
+                self.gate.leave()
+                continuation.resume(returning: outcome)
+            }
+        }
+    }
+
+    /// Starts an execution once a slot is free (async Express semantics with backpressure):
+    /// returns the execution ARN as soon as it has started; `completion` gets the outcome.
+    @discardableResult
+    public func submit(_ machine: StateMachine, input: JSONValue, name: String? = nil,
+                       completion: @escaping @Sendable (ExecutionOutcome) -> Void = { _ in }) async -> String {
+        await gate.enter()
+        return start(machine, input: input, name: name) { outcome in
+            completion(outcome)
+            self.gate.leave()
         }
     }
 
@@ -72,7 +94,8 @@ public final class Engine: Sendable {
         return invoker
     }
 
-    /// Starts an execution and returns its ARN at once; `completion` receives the outcome.
+    /// Starts an execution at once, without admission control, and returns its ARN;
+    /// `completion` receives the outcome. Callers bound their own in-flight count.
     @discardableResult
     public func start(_ machine: StateMachine, input: JSONValue, name: String? = nil,
                       completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
