@@ -34,11 +34,8 @@ final class TaskWorkerPool: Sendable {
 
     func call(_ request: TaskRequest) async throws -> JSONValue {
         let id = nextId.wrappingAdd(1, ordering: .relaxed).newValue
-        var input = request.input
-        // Like a real Lambda function, the worker gets the Payload of a lambda:invoke, not its Parameters.
-        if request.resource.hasPrefix("arn:aws:states:::lambda:invoke") {
-            input = request.input["Payload"] ?? [:]
-        }
+        // For a Lambda function behind lambda:invoke the engine already hands over just the Payload.
+        let input = request.input
         var context = JSONObject(minimumCapacity: 5)
         context["executionArn"] = .string(request.executionArn)
         context["stateName"] = .string(request.stateName)
