@@ -18,8 +18,8 @@ enum EngineBenchmarks {
       --mock-config FILE --test-case NAME   mock config for --machine
       --timer-bound            --machine waits/retries in real time (in-process uses the virtual clock)
       --workers 1,2            in-process worker counts (default 1..cores)
-      --count N                events per in-process run (default 40000; map10 and parallel3 a quarter)
-      --e2e-count N            events per `aslx run` (default 100000; timer-bound workloads 4096)
+      --count N                events per in-process run (default 20000; map10 and parallel3 a quarter)
+      --e2e-count N            events per `aslx run` (default 50000; map10 and parallel3 20000; timer-bound 4096)
       --window N               in-flight executions in process (default 1024, as `aslx run`)
       --aslx PATH              the aslx binary (default: next to ASLBench, else `swift build -c release --show-bin-path`)
       --no-e2e / --no-alloc / --no-floors    skip parts
@@ -99,14 +99,14 @@ enum EngineBenchmarks {
     /// Events per in-process run for a workload.
     static func inProcessCount(_ name: String, _ o: Options) -> Int {
         if let c = o.count { return c }
-        let base = o.quick ? 4000 : 40_000
+        let base = o.quick ? 4000 : 20_000
         return name == "map10" || name == "parallel3" ? base / 4 : base
     }
 
     static func e2eCount(_ w: Workload, _ o: Options) -> Int {
         if let c = o.e2eCount { return c }
         if w.timerBound { return o.quick ? 1024 : 4096 }
-        return o.quick ? 10_000 : (w.name == "map10" || w.name == "parallel3" ? 40_000 : 100_000)
+        return o.quick ? 10_000 : (w.name == "map10" || w.name == "parallel3" ? 20_000 : 50_000)
     }
 
     static func loadWorkloads(_ o: Options, count: (String) -> Int) -> [Workload] {
@@ -169,7 +169,7 @@ enum EngineBenchmarks {
 
         var allocations: [String: Double] = [:]
         if o.alloc {
-            var probeArgs = ["--count", o.quick ? "500" : "2000"]
+            var probeArgs = ["--count", o.quick ? "100" : "200"]
             if let m = o.machine, let e = o.events {
                 probeArgs += ["--machine", m, "--events", e]
                 if let c = o.mockConfig, let t = o.testCase { probeArgs += ["--mock-config", c, "--test-case", t] }

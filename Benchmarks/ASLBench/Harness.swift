@@ -68,11 +68,11 @@ struct InProcessResult {
     var outputBytes = 0
 }
 
-/// Counts `*StateEntered` events (state transitions) of one execution.
+/// Counts `*StateEntered` events (state transitions) per execution.
 final class TransitionCounter: LogSink, @unchecked Sendable {
-    let entered = Atomic<Int>(0)
+    let entered = Mutex<[String: Int]>([:])
     func write(_ event: LogEvent) {
-        if event.type.hasSuffix("StateEntered") { entered.add(1, ordering: .relaxed) }
+        if event.type.hasSuffix("StateEntered") { entered.withLock { $0[event.executionArn, default: 0] += 1 } }
     }
 }
 
@@ -86,21 +86,30 @@ enum InProcess {
         return c
     }
 
-    /// State transitions per execution (StateEntered events), averaged over up to 20 events.
+    /// State transitions per execution (StateEntered events), averaged over the executions of up
+    /// to 20 events that succeeded. (Only succeeded ones: on the virtual clock an execution can
+    /// time out spuriously — see Benchmarks/README.md.)
     static func transitionsPerExecution(_ w: Workload) -> Double {
-        var c = configuration(w, workers: 1, virtualClock: true)
+        var c = configuration(w, workers: 1, virtualClock: w.timerBound)
         let counter = TransitionCounter()
         c.logSink = counter
         c.logLevel = .all
         let engine = Engine(c)
         let sample = Array(w.lines.prefix(20))
         let done = DispatchSemaphore(value: 0)
+        let succeeded = Mutex<[String]>([])
         for line in sample {
             let input = try! JSONParser.parse(line)
-            engine.start(w.machine, input: input) { _ in done.signal() }
+            engine.start(w.machine, input: input) { outcome in
+                if outcome.status == .succeeded { succeeded.withLock { $0.append(outcome.executionArn) } }
+                done.signal()
+            }
         }
         for _ in sample { done.wait() }
-        return Double(counter.entered.load(ordering: .relaxed)) / Double(max(1, sample.count))
+        let arns = succeeded.withLock { $0 }
+        let counts = counter.entered.withLock { $0 }
+        guard !arns.isEmpty else { return Double(counts.values.reduce(0, +)) / Double(max(1, counts.count)) }
+        return Double(arns.reduce(0) { $0 + (counts[$1] ?? 0) }) / Double(arns.count)
     }
 
     /// The library pipeline `aslx run` uses: parse a line → `engine.start` → serialize the
