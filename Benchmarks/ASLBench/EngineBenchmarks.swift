@@ -26,6 +26,7 @@ enum EngineBenchmarks {
       --memory N               only: pass5 through `aslx run` over a pipe with N events; peak RSS
       --profile NAME           only: NAME in process, 1 worker, --count events (for callgrind/perf)
       --json / --csv           machine-readable output on stdout (the table goes to stderr)
+      --generate NAME          only: write NAME's events (--count, default 10000) as NDJSON to stdout
     """
 
     struct Options {
@@ -43,6 +44,7 @@ enum EngineBenchmarks {
         var profile: String?
         var json = false, csv = false
         var allocProbe = false
+        var generate: String?
     }
 
     static func parse(_ arguments: [String]) -> Options {
@@ -76,6 +78,7 @@ enum EngineBenchmarks {
             case "--json": o.json = true
             case "--csv": o.csv = true
             case "--alloc-probe": o.allocProbe = true
+            case "--generate": o.generate = value()
             case "-h", "--help": print(usage); exit(0)
             default: fail("unknown option \(arguments[i])\n\(usage)")
             }
@@ -125,6 +128,14 @@ enum EngineBenchmarks {
     static func run(_ arguments: [String]) {
         let o = parse(arguments)
         toStderr = o.json || o.csv
+
+        if let name = o.generate {
+            var go = o
+            go.workloads = [name]
+            guard let w = loadWorkloads(go, count: { _ in o.count ?? 10_000 }).first else { return }
+            EndToEnd.feed(1, lines: w.lines, total: w.lines.count)
+            return
+        }
 
         if o.allocProbe {
             // Child mode (LD_PRELOAD=libc_malloc_debug.so.0): allocations per execution through the
@@ -182,6 +193,15 @@ enum EngineBenchmarks {
                 probeArgs += ["--workloads", o.workloads.joined(separator: ",")]
             }
             allocations = Allocations.probe(probeArgs)
+            if o.machine == nil {
+                // One child per missing workload, once more: the mtrace child sometimes dies (SIGSEGV,
+                // see README), which would lose every workload after it.
+                for name in o.workloads where allocations[name] == nil {
+                    var args = probeArgs
+                    args[args.count - 1] = name
+                    allocations.merge(Allocations.probe(args)) { a, _ in a }
+                }
+            }
             if allocations.isEmpty { say("allocations: not measured (needs glibc's \(Allocations.library))") }
         }
 
@@ -288,7 +308,7 @@ enum EngineBenchmarks {
     (all threads; for e2e the aslx child) per execution. p50/p99/p999: in-process latency from a line's parse to
     its record serialized, with up to --window executions in flight. allocs/ex: heap allocations per execution
     (glibc mtrace, 1 worker, parse + engine + record). RSS: peak resident set (in-process: VmHWM reset per run;
-    e2e: the aslx child's maxrss). ×floor: exec/s ÷ the aslx JSON floor's events/s (parse+serialize, 1 thread);
+    e2e: the aslx child's VmHWM, polled). ×floor: exec/s ÷ the aslx JSON floor's events/s (parse+serialize, 1 thread);
     cpu×floor: floor CPU per event ÷ CPU per execution (per-core efficiency). thr: engine workers in process;
     for e2e the CPUs given to aslx. load: 1-minute load average when the row finished (2 cores shared).
     """

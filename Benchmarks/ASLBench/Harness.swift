@@ -232,7 +232,7 @@ struct EndToEndResult {
     var records = 0
     var wallSeconds = 0.0
     var cpuSeconds = 0.0   // the aslx child's user + system
-    var peakRSS = -1.0     // the aslx child's max RSS, MB
+    var peakRSS = -1.0     // the aslx child's peak RSS (VmHWM polled every 20 ms), MB
     var exitStatus: Int32 = 0
 }
 
@@ -325,6 +325,21 @@ enum EndToEnd {
             close(readFD)
             drained.signal()
         }
+        // Peak RSS: the child's VmHWM, polled until it exits. (wait4's ru_maxrss would include this
+        // process's RSS: posix_spawn's vfork shares our address space before the exec.)
+        let peak = Mutex<Double>(-1)
+        let exited = Atomic<Bool>(false)
+        let statusPath = "/proc/\(pid)/status"
+        Thread.detachNewThread {
+            while !exited.load(ordering: .relaxed) {
+                if let status = try? String(contentsOfFile: statusPath, encoding: .utf8),
+                   let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+                   let kb = line.split(separator: " ").compactMap({ Double($0) }).first {
+                    peak.withLock { $0 = max($0, kb / 1024) }
+                }
+                usleep(20_000)
+            }
+        }
         if case .pipe(let lines, let n) = input {
             feed(stdinPipe[1], lines: lines, total: n)
             close(stdinPipe[1])
@@ -333,13 +348,14 @@ enum EndToEnd {
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let wall = Double(Measure.nanos() - t0) / 1e9
+        exited.store(true, ordering: .relaxed)
         drained.wait()
         var r = EndToEndResult()
         (r.records, r.succeeded) = counts.withLock { $0 }
         r.executions = total
         r.wallSeconds = wall
         r.cpuSeconds = Measure.seconds(usage.ru_utime) + Measure.seconds(usage.ru_stime)
-        r.peakRSS = Double(usage.ru_maxrss) / 1024
+        r.peakRSS = peak.withLock { $0 }
         r.exitStatus = status
         return r
     }
