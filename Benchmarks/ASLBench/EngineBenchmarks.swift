@@ -19,7 +19,7 @@ enum EngineBenchmarks {
       --timer-bound            --machine waits/retries in real time (in-process uses the virtual clock)
       --workers 1,2            in-process worker counts (default 1..cores)
       --count N                events per in-process run (default 20000; map10 and parallel3 a quarter)
-      --e2e-count N            events per `aslx run` (default 50000; map10 and parallel3 20000; timer-bound 4096)
+      --e2e-count N            events per `aslx run` (default 30000; map10 and parallel3 10000; timer-bound 2048)
       --window N               in-flight executions in process (default 1024, as `aslx run`)
       --aslx PATH              the aslx binary (default: next to ASLBench, else `swift build -c release --show-bin-path`)
       --no-e2e / --no-alloc / --no-floors    skip parts
@@ -108,8 +108,8 @@ enum EngineBenchmarks {
 
     static func e2eCount(_ w: Workload, _ o: Options) -> Int {
         if let c = o.e2eCount { return c }
-        if w.timerBound { return o.quick ? 1024 : 4096 }
-        return o.quick ? 10_000 : (w.name == "map10" || w.name == "parallel3" ? 20_000 : 50_000)
+        if w.timerBound { return o.quick ? 1024 : 2048 }
+        return o.quick ? 10_000 : (w.name == "map10" || w.name == "parallel3" ? 10_000 : 30_000)
     }
 
     static func loadWorkloads(_ o: Options, count: (String) -> Int) -> [Workload] {
