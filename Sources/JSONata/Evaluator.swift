@@ -89,20 +89,19 @@ struct Builtin: Sendable {
 /// One evaluation: holds the clock, the environment's sources and the depth counter.
 final class Evaluator {
     let environment: JSONataEnvironment
-    let timestamp: Double
+    /// The evaluation's timestamp: read from the clock once, on first use.
+    lazy var timestamp: Double = environment.clock()
     var depth = 0
     let maxDepth: Int
     private var builtinCache: [String: Value] = [:]
-    var randomState: UInt64
+    lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
     private var steps = 0
     private let deadline: UInt64?
 
     init(environment: JSONataEnvironment) {
         self.deadline = environment.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
         self.environment = environment
-        self.timestamp = environment.clock()
         self.maxDepth = environment.maxDepth
-        self.randomState = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
     }
 
     func builtin(_ name: String) -> Value? {

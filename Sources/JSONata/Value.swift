@@ -32,10 +32,12 @@ final class JArray {
     func append(_ v: Value) { items.append(v) }
 }
 
-/// An object: keys in insertion order.
+/// An object: keys in insertion order. Objects converted from JSON convert their values
+/// lazily, on first access (most expressions touch a few fields of a large `$states`).
 final class JObject {
     private(set) var keys: [String] = []
-    private(set) var dict: [String: Value] = [:]
+    private var dict: [String: Value] = [:]
+    private var source: JSONObject?
 
     init() {}
 
@@ -44,12 +46,34 @@ final class JObject {
         dict.reserveCapacity(capacity)
     }
 
+    init(json: JSONObject) {
+        source = json
+        keys = Array(json.keys)
+    }
+
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 
+    /// Converts every remaining lazy value (before mutation or iteration).
+    private func materialize() {
+        guard let src = source else { return }
+        source = nil
+        dict.reserveCapacity(src.count)
+        for (k, v) in src where dict[k] == nil { dict[k] = Value(json: v) }
+    }
+
     subscript(key: String) -> Value? {
-        get { dict[key] }
+        get {
+            if let v = dict[key] { return v }
+            if let src = source, let j = src[key] {
+                let v = Value(json: j)
+                dict[key] = v
+                return v
+            }
+            return nil
+        }
         set {
+            materialize()
             if let newValue {
                 if dict.updateValue(newValue, forKey: key) == nil { keys.append(key) }
             } else if dict.removeValue(forKey: key) != nil {
@@ -58,9 +82,13 @@ final class JObject {
         }
     }
 
-    var entries: [(String, Value)] { keys.map { ($0, dict[$0]!) } }
+    var entries: [(String, Value)] {
+        materialize()
+        return keys.map { ($0, dict[$0]!) }
+    }
 
     func copy() -> JObject {
+        materialize()
         let o = JObject()
         o.keys = keys
         o.dict = dict
@@ -114,9 +142,7 @@ extension Value {
         case .string(let s): self = .string(s)
         case .array(let a): self = .array(JArray(a.map(Value.init(json:))))
         case .object(let o):
-            let obj = JObject(capacity: o.count)
-            for (k, v) in o { obj[k] = Value(json: v) }
-            self = .object(obj)
+            self = .object(JObject(json: o))
         }
     }
 
