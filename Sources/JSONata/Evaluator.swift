@@ -5,8 +5,8 @@ import Foundation
 
 /// A variable scope.
 final class Frame {
-    /// Bound values; a bound *undefined* (`.some(nil)`) shadows outer bindings.
-    var bindings: [String: Value?] = [:]
+    /// Bound values (few per frame, searched linearly); a bound *undefined* shadows outer bindings.
+    @exclusivity(unchecked) var bindings: [(name: String, value: Value?)] = []
     let parent: Frame?
     unowned(unsafe) let evaluator: Evaluator
 
@@ -21,16 +21,31 @@ final class Frame {
     }
 
     func bind(_ name: String, _ value: Value?) {
-        bindings[name] = .some(value)
+        for i in 0..<bindings.count where bindings[i].name == name {
+            bindings[i].value = value
+            return
+        }
+        bindings.append((name, value))
     }
 
+    /// Looks a variable up in this frame and its parents, then among the library functions.
     func lookup(_ name: String) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            if let v = frame.bindings[name] { return v }
+            for b in frame.bindings where b.name == name { return b.value }
             f = frame.parent
         }
         return evaluator.builtin(name)
+    }
+
+    /// Looks a variable up; `builtin` is the library function of that name, resolved at compile time.
+    func lookup(_ name: String, builtin: Builtin?) -> Value? {
+        var f: Frame? = self
+        while let frame = f {
+            for b in frame.bindings where b.name == name { return b.value }
+            f = frame.parent
+        }
+        return builtin.map { .function(JFunction(.builtin($0))) }
     }
 }
 
@@ -91,11 +106,11 @@ final class Evaluator {
     let environment: JSONataEnvironment
     /// The evaluation's timestamp: read from the clock once, on first use.
     lazy var timestamp: Double = environment.clock()
-    var depth = 0
+    @exclusivity(unchecked) var depth = 0
     let maxDepth: Int
-    private var builtinCache: [String: Value] = [:]
+    @exclusivity(unchecked) private var builtinCache: [String: Value] = [:]
     lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
-    private var steps = 0
+    @exclusivity(unchecked) private var steps = 0
     private let deadline: UInt64?
 
     init(environment: JSONataEnvironment) {
@@ -152,8 +167,10 @@ final class Evaluator {
         case .variable:
             if expr.value.isEmpty {
                 if case .array(let a)? = input, a.outerWrapper, a.count > 0 { result = a[0] } else { result = input }
+            } else if expr.value == "$" {
+                result = env.lookup("$")
             } else {
-                result = env.lookup(expr.value)
+                result = env.lookup(expr.value, builtin: expr.builtin)
             }
         case .lambda:
             let l = JFunction.Lambda(input: input, env: env, params: expr.arguments.map(\.value), signature: expr.signature, body: expr.body!, thunk: expr.thunk)
@@ -279,7 +296,7 @@ final class Evaluator {
 
     func frameFromTuple(_ env: Frame, _ tuple: JObject) -> Frame {
         let f = Frame(parent: env)
-        for (k, v) in tuple.entries { f.bindings[k] = .some(v) }
+        for (k, v) in tuple.entries { f.bindings.append((k, v)) }
         return f
     }
 

@@ -10,7 +10,7 @@ import Foundation
 
 /// An array, with the flags JSONata attaches to its sequences.
 final class JArray {
-    var items: [Value]
+    @exclusivity(unchecked) var items: [Value]
     /// A result sequence (singleton sequences collapse to their item).
     var sequence = false
     /// Built by `[]`: a singleton is kept as an array.
@@ -34,64 +34,84 @@ final class JArray {
 
 /// An object: keys in insertion order. Objects converted from JSON convert their values
 /// lazily, on first access (most expressions touch a few fields of a large `$states`).
+/// Small objects are searched linearly; larger ones get a hash index.
 final class JObject {
-    private(set) var keys: [String] = []
-    private var dict: [String: Value] = [:]
-    private var source: JSONObject?
+    @exclusivity(unchecked) private(set) var keys: [String] = []
+    @exclusivity(unchecked) private var values: [Value?] = []
+    @exclusivity(unchecked) private var source: JSONObject?
+    @exclusivity(unchecked) private var index: [String: Int]?
+    private static let indexThreshold = 12
 
     init() {}
 
     init(capacity: Int) {
         keys.reserveCapacity(capacity)
-        dict.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
     }
 
     init(json: JSONObject) {
         source = json
         keys = Array(json.keys)
+        values = [Value?](repeating: nil, count: keys.count)
     }
 
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 
-    /// Converts every remaining lazy value (before mutation or iteration).
-    private func materialize() {
-        guard let src = source else { return }
-        source = nil
-        dict.reserveCapacity(src.count)
-        for (k, v) in src where dict[k] == nil { dict[k] = Value(json: v) }
+    private func position(of key: String) -> Int? {
+        if keys.count <= JObject.indexThreshold {
+            for i in 0..<keys.count where keys[i] == key { return i }
+            return nil
+        }
+        if index == nil {
+            var ix = [String: Int](minimumCapacity: keys.count)
+            for (i, k) in keys.enumerated() { ix[k] = i }
+            index = ix
+        }
+        return index![key]
+    }
+
+    private func value(at i: Int) -> Value {
+        if let v = values[i] { return v }
+        let v = Value(json: source!.value(at: i))
+        values[i] = v
+        return v
     }
 
     subscript(key: String) -> Value? {
         get {
-            if let v = dict[key] { return v }
-            if let src = source, let j = src[key] {
-                let v = Value(json: j)
-                dict[key] = v
-                return v
-            }
-            return nil
+            guard let i = position(of: key) else { return nil }
+            return value(at: i)
         }
         set {
-            materialize()
-            if let newValue {
-                if dict.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if dict.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let i = position(of: key) {
+                if let newValue {
+                    values[i] = newValue
+                } else {
+                    for j in 0..<keys.count where values[j] == nil { values[j] = value(at: j) }
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                    index = nil
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+                index?[key] = keys.count - 1
             }
         }
     }
 
     var entries: [(String, Value)] {
-        materialize()
-        return keys.map { ($0, dict[$0]!) }
+        var out: [(String, Value)] = []
+        out.reserveCapacity(keys.count)
+        for i in 0..<keys.count { out.append((keys[i], value(at: i))) }
+        return out
     }
 
     func copy() -> JObject {
-        materialize()
         let o = JObject()
         o.keys = keys
-        o.dict = dict
+        o.values = (0..<keys.count).map { value(at: $0) }
         return o
     }
 }
