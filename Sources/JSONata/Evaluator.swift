@@ -197,7 +197,42 @@ final class Evaluator {
 
     // MARK: paths
 
+    /// Whether a step is a plain field name (no predicates, bindings or grouping).
+    @inline(__always) private func isPlainName(_ step: Node) -> Bool {
+        step.kind == .name && step.stages == nil && step.predicate == nil && step.groupPairs == nil && !step.tuple
+            && !step.keepArray && step.focus == nil && step.indexVar == nil && step.ancestor == nil
+    }
+
+    /// `a.b.c` / `$v.b.c` through objects only: the common case, without building sequences.
+    /// Returns nil (undecided) as soon as anything needs the general algorithm.
+    private func evaluateSimplePath(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value?? {
+        guard expr.groupPairs == nil, !expr.keepSingletonArray, !expr.tuple else { return nil }
+        let steps = expr.steps
+        let first = steps[0]
+        var current: Value?
+        if first.kind == .variable && first.predicate == nil && first.stages == nil && first.groupPairs == nil && !first.tuple && !first.keepArray && first.focus == nil && first.indexVar == nil {
+            current = try evaluate(first, input, env)
+        } else if isPlainName(first), case .object(let o)? = input {
+            current = o[first.value]
+        } else {
+            return nil
+        }
+        for i in 1..<steps.count {
+            let step = steps[i]
+            guard isPlainName(step) else { return nil }
+            switch current {
+            case .object(let o)?: current = o[step.value]
+            case nil: return .some(nil)
+            case .array?: return nil
+            default: return .some(nil)
+            }
+        }
+        if case .array? = current, steps.count == 1 { return nil }
+        return .some(current)
+    }
+
     func evaluatePath(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        if let fast = try evaluateSimplePath(expr, input, env) { return fast }
         var inputItems: [Value?]
         if case .array(let a)? = input, expr.steps[0].kind != .variable {
             inputItems = a.items.map { $0 }
