@@ -112,6 +112,7 @@ final class Evaluator {
     lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
     @exclusivity(unchecked) private var steps = 0
     private let deadline: UInt64?
+    private let stackLimit = StackGuard.limit()
 
     init(environment: JSONataEnvironment) {
         self.deadline = environment.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
@@ -129,70 +130,108 @@ final class Evaluator {
 
     // MARK: evaluate
 
+    // The recursive path (evaluate → evaluateX → evaluate) is kept to small frames: the work
+    // of each node kind lives in its own non-inlined function, so deep recursion uses little stack.
+
     func evaluate(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxDepth { throw RawError("U1001", position: expr.position) }
+        if depth > maxDepth || StackGuard.current() < stackLimit { throw depthError(expr) }
         steps &+= 1
-        if steps & 0x3FF == 0, let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
+        if steps & 0x3FF == 0, deadline != nil { try checkDeadline(expr) }
+        let result: Value?
+        switch expr.kind {
+        case .path: result = try evaluatePath(expr, input, env)
+        case .binary: result = try evaluateBinary(expr, input, env)
+        case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
+        case .condition: result = try evaluateCondition(expr, input, env)
+        case .block: result = try evaluateBlock(expr, input, env)
+        case .variable: result = evaluateVariable(expr, input, env)
+        case .string, .number, .value: result = expr.literal.value
+        default: result = try evaluateOther(expr, input, env)
+        }
+        if expr.predicate != nil || expr.groupPairs != nil {
+            return try evaluatePredicatesAndGroup(expr, result, env)
+        }
+        if case .array(let a)? = result, a.sequence, !a.tupleStream {
+            return collapse(expr, a)
+        }
+        return result
+    }
+
+    @inline(never) private func depthError(_ expr: Node) -> RawError { RawError("U1001", position: expr.position) }
+
+    @inline(never) private func checkDeadline(_ expr: Node) throws(RawError) {
+        if let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
             var e = RawError("U1001", position: expr.position)
             e.message = "Expression evaluation timeout: Check for infinite loop"
             throw e
         }
-        var result: Value?
-        switch expr.kind {
-        case .path: result = try evaluatePath(expr, input, env)
-        case .binary: result = try evaluateBinary(expr, input, env)
-        case .unary: result = try evaluateUnary(expr, input, env)
-        case .name: result = lookupField(input, expr.value)
-        case .string, .number, .value: result = expr.literal.value
-        case .wildcard: result = evaluateWildcard(input)
-        case .descendant: result = evaluateDescendants(input)
-        case .parent: result = env.lookup(expr.slot!.label)
-        case .condition:
-            let c = try evaluate(expr.condition!, input, env)
-            if try booleanValue(c) == true {
-                result = try evaluate(expr.then!, input, env)
-            } else if let e = expr.elseNode {
-                result = try evaluate(e, input, env)
-            }
-        case .block:
-            let frame = Frame(parent: env)
-            for e in expr.expressions { result = try evaluate(e, input, frame) }
-        case .bind:
-            result = try evaluate(expr.rhs!, input, env)
-            env.bind(expr.lhs!.value, result)
-        case .regex: result = .function(regexMatcher(expr.regex!, position: expr.position))
-        case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
-        case .variable:
-            if expr.value.isEmpty {
-                if case .array(let a)? = input, a.outerWrapper, a.count > 0 { result = a[0] } else { result = input }
-            } else if expr.value == "$" {
-                result = env.lookup("$")
-            } else {
-                result = env.lookup(expr.value, builtin: expr.builtin)
-            }
-        case .lambda:
-            let l = JFunction.Lambda(input: input, env: env, params: expr.arguments.map(\.value), signature: expr.signature, body: expr.body!, thunk: expr.thunk)
-            result = .function(JFunction(.lambda(l)))
-        case .partial: result = try evaluatePartial(expr, input, env)
-        case .apply: result = try evaluateApply(expr, input, env)
-        case .transform: result = evaluateTransform(expr, env)
-        case .sort, .operator, .end, .filter, .index, .placeholder:
-            throw RawError("S0206", position: expr.position, token: expr.value)
-        }
+    }
+
+    @inline(never) private func collapse(_ expr: Node, _ a: JArray) -> Value? {
+        if expr.keepArray { a.keepSingleton = true }
+        if a.count == 0 { return nil }
+        if a.count == 1 { return a.keepSingleton ? .array(a) : a[0] }
+        return .array(a)
+    }
+
+    @inline(never) private func evaluatePredicatesAndGroup(_ expr: Node, _ value: Value?, _ env: Frame) throws(RawError) -> Value? {
+        var result = value
         if let predicates = expr.predicate {
             for p in predicates { result = try evaluateFilter(p.expression!, result, env) }
         }
         if expr.kind != .path, let group = expr.groupPairs {
             result = try evaluateGroup(group, position: expr.groupPosition, result, env)
         }
-        if case .array(let a)? = result, a.sequence, !a.tupleStream {
-            if expr.keepArray { a.keepSingleton = true }
-            if a.count == 0 { return nil }
-            if a.count == 1 { return a.keepSingleton ? result : a[0] }
-        }
+        if case .array(let a)? = result, a.sequence, !a.tupleStream { return collapse(expr, a) }
         return result
+    }
+
+    @inline(never) private func evaluateCondition(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        let c = try evaluate(expr.condition!, input, env)
+        if try booleanValue(c) == true { return try evaluate(expr.then!, input, env) }
+        if let e = expr.elseNode { return try evaluate(e, input, env) }
+        return nil
+    }
+
+    @inline(never) private func evaluateBlock(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        let frame = Frame(parent: env)
+        var result: Value?
+        for e in expr.expressions { result = try evaluate(e, input, frame) }
+        return result
+    }
+
+    @inline(never) private func evaluateVariable(_ expr: Node, _ input: Value?, _ env: Frame) -> Value? {
+        if expr.value.isEmpty {
+            if case .array(let a)? = input, a.outerWrapper, a.count > 0 { return a[0] }
+            return input
+        }
+        if expr.value == "$" { return env.lookup("$") }
+        return env.lookup(expr.value, builtin: expr.builtin)
+    }
+
+    @inline(never) private func evaluateOther(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        switch expr.kind {
+        case .unary: return try evaluateUnary(expr, input, env)
+        case .name: return lookupField(input, expr.value)
+        case .wildcard: return evaluateWildcard(input)
+        case .descendant: return evaluateDescendants(input)
+        case .parent: return env.lookup(expr.slot!.label)
+        case .bind:
+            let result = try evaluate(expr.rhs!, input, env)
+            env.bind(expr.lhs!.value, result)
+            return result
+        case .regex: return .function(regexMatcher(expr.regex!, position: expr.position))
+        case .lambda:
+            let l = JFunction.Lambda(input: input, env: env, params: expr.arguments.map(\.value), signature: expr.signature, body: expr.body!, thunk: expr.thunk)
+            return .function(JFunction(.lambda(l)))
+        case .partial: return try evaluatePartial(expr, input, env)
+        case .apply: return try evaluateApply(expr, input, env)
+        case .transform: return evaluateTransform(expr, env)
+        default:
+            throw RawError("S0206", position: expr.position, token: expr.value)
+        }
     }
 
     // MARK: paths
@@ -512,23 +551,29 @@ final class Evaluator {
     func evaluateBinary(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
         let lhs = try evaluate(expr.lhs!, input, env)
         let op = expr.value
-        if op == "and" || op == "or" {
-            do throws(RawError) {
-                let l = try booleanValue(lhs) ?? false
-                if op == "and" {
-                    if !l { return .bool(false) }
-                    return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
-                } else {
-                    if l { return .bool(true) }
-                    return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
-                }
-            } catch var e {
-                if e.position == nil { e.position = expr.position }
-                if e.token == nil { e.token = op }
-                throw e
-            }
-        }
+        if op == "and" || op == "or" { return try evaluateBoolean(expr, op, lhs, input, env) }
         let rhs = try evaluate(expr.rhs!, input, env)
+        return try binaryOperation(expr, op, lhs, rhs)
+    }
+
+    @inline(never) private func evaluateBoolean(_ expr: Node, _ op: String, _ lhs: Value?, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        do throws(RawError) {
+            let l = try booleanValue(lhs) ?? false
+            if op == "and" {
+                if !l { return .bool(false) }
+                return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
+            } else {
+                if l { return .bool(true) }
+                return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
+            }
+        } catch var e {
+            if e.position == nil { e.position = expr.position }
+            if e.token == nil { e.token = op }
+            throw e
+        }
+    }
+
+    @inline(never) private func binaryOperation(_ expr: Node, _ op: String, _ lhs: Value?, _ rhs: Value?) throws(RawError) -> Value? {
         do throws(RawError) {
             switch op {
             case "+", "-", "*", "/", "%":

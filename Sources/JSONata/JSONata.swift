@@ -12,20 +12,21 @@ public struct JSONataEnvironment: Sendable {
     /// Seed for the unseeded `$random()`; `nil` seeds from the system generator per evaluation.
     public var randomSeed: UInt64?
     /// Maximum nesting of expression evaluation before `U1001` (stack overflow) is raised.
-    /// Tail calls do not nest. Each level costs stack space: run deep evaluations on threads
-    /// with large stacks.
+    /// Tail calls do not nest. Independently of this limit, parsing and evaluation stop with
+    /// `U1001` before exhausting the current thread's stack (a margin of 160 KiB is kept), so
+    /// deep recursion is safe on any thread; larger stacks allow deeper recursion.
     public var maxDepth: Int
     /// Maximum wall-clock time of one evaluation in seconds (`nil`: unlimited); exceeding it
     /// raises `U1001` ("Expression evaluation timeout"), e.g. for non-terminating tail recursion.
     public var timeLimit: Double?
 
     /// Creates an environment; the defaults use the system clock, random UUIDs, a depth limit
-    /// of 500 and a time limit of 10 seconds.
+    /// of 10 000 and a time limit of 10 seconds.
     public init(
         clock: @escaping @Sendable () -> Double = { (Date().timeIntervalSince1970 * 1000).rounded(.down) },
         uuid: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
         randomSeed: UInt64? = nil,
-        maxDepth: Int = 500,
+        maxDepth: Int = 10_000,
         timeLimit: Double? = 10
     ) {
         self.clock = clock

@@ -76,6 +76,42 @@ final class Node: @unchecked Sendable {
         self.value = value
         self.position = position
     }
+
+    /// Releases deep trees iteratively (a recursive release of `1 + 1 + … + 1` would overflow the stack).
+    deinit {
+        var pending = detachChildren()
+        while var n = pending.popLast() {
+            if isKnownUniquelyReferenced(&n) { pending.append(contentsOf: n.detachChildren()) }
+        }
+    }
+
+    private func detachChildren() -> [Node] {
+        var out: [Node] = []
+        func take(_ n: Node?) { if let n { out.append(n) } }
+        take(lhs); lhs = nil
+        take(rhs); rhs = nil
+        take(expression); expression = nil
+        take(condition); condition = nil
+        take(then); then = nil
+        take(elseNode); elseNode = nil
+        take(procedure); procedure = nil
+        take(body); body = nil
+        take(pattern); pattern = nil
+        take(update); update = nil
+        take(delete); delete = nil
+        out.append(contentsOf: expressions); expressions = []
+        out.append(contentsOf: steps); steps = []
+        out.append(contentsOf: arguments); arguments = []
+        for (k, v) in pairs { out.append(k); out.append(v) }
+        pairs = []
+        for (k, v) in groupPairs ?? [] { out.append(k); out.append(v) }
+        groupPairs = nil
+        for t in terms { out.append(t.expression) }
+        terms = []
+        out.append(contentsOf: predicate ?? []); predicate = nil
+        out.append(contentsOf: stages ?? []); stages = nil
+        return out
+    }
 }
 
 // MARK: - Tokenizer
@@ -291,6 +327,7 @@ struct Parser {
     var ancestorLabel = 0
     var ancestorIndex = 0
     var ancestry: [Node] = []
+    let stackLimit = StackGuard.limit()
 
     init(_ source: String) {
         lexer = Tokenizer(source)
@@ -378,6 +415,7 @@ struct Parser {
     }
 
     mutating func expression(_ rbp: Int) throws(RawError) -> Node {
+        if StackGuard.current() < stackLimit { throw RawError("U1001", position: node.position) }
         var t = node
         try advance(infix: true)
         var left = try nud(t)
@@ -591,6 +629,7 @@ struct Parser {
     // MARK: AST post-processing (jsonata-js processAST)
 
     mutating func processAST(_ expr: Node) throws(RawError) -> Node {
+        if StackGuard.current() < stackLimit { throw RawError("U1001", position: expr.position) }
         var result: Node
         switch expr.kind {
         case .binary:

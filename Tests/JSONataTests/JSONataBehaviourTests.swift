@@ -195,6 +195,60 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
     }
 }
 
+@Suite struct StackSafetyTests {
+    /// Runs `body` on a thread with a 512 KiB stack.
+    static func onSmallStack(_ body: @escaping @Sendable () -> String) -> String {
+        let box = ResultBox<String>()
+        let thread = Thread {
+            box.value = body()
+            box.done.signal()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        box.done.wait()
+        return box.value!
+    }
+
+    @Test func deepRecursionOnASmallStackFailsWithU1001() {
+        let outcome = Self.onSmallStack {
+            let env = JSONataEnvironment(maxDepth: .max)
+            do {
+                let r = try JSONataExpression("($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))").evaluate(input: nil, environment: env)
+                return "result \(String(describing: r))"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "U1001")
+    }
+
+    @Test func deeplyNestedSourceIsRejectedNotACrash() {
+        let outcome = Self.onSmallStack {
+            let source = String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000)
+            do {
+                _ = try JSONataExpression(source)
+                return "compiled"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "U1001")
+    }
+
+    @Test func longOperatorChainsEvaluateOrFailCleanly() {
+        let outcome = Self.onSmallStack {
+            let source = Array(repeating: "1", count: 20_000).joined(separator: " + ")
+            do {
+                let r = try JSONataExpression(source).evaluate(input: nil, environment: JSONataEnvironment(maxDepth: .max))
+                return r.map { "\($0)" } ?? "undefined"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "20000" || outcome == "U1001")
+    }
+}
+
 final class Synchronized: @unchecked Sendable {
     private let lock = NSLock()
     private var count: Int
