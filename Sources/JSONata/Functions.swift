@@ -402,8 +402,9 @@ let builtinTable: [String: Builtin] = {
     }
     def("random", "<n?:n>", 0) { (ev: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         if let seed = num(a, 0) {
-            var state = UInt64(bitPattern: Int64(seed.isFinite ? seed : 0))
-            return .number(unitDouble(splitmix64(&state)))
+            // AWS addition: seeded values as java.util.Random(seed).nextDouble() (AWS runs on
+            // the JVM; the exact generator is unverified).
+            return .number(javaRandomDouble(seed: Int64(seed.isFinite ? seed.rounded(.towardZero) : 0)))
         }
         return .number(unitDouble(splitmix64(&ev.randomState)))
     }
@@ -760,3 +761,16 @@ func splitmix64(_ state: inout UInt64) -> UInt64 {
 }
 
 func unitDouble(_ x: UInt64) -> Double { Double(x >> 11) * 0x1.0p-53 }
+
+/// The first `nextDouble()` of `java.util.Random(seed)`.
+func javaRandomDouble(seed: Int64) -> Double {
+    let multiplier: UInt64 = 0x5_DEEC_E66D
+    let mask: UInt64 = (1 << 48) - 1
+    var state = (UInt64(bitPattern: seed) ^ multiplier) & mask
+    func next(_ bits: UInt64) -> UInt64 {
+        state = (state &* multiplier &+ 0xB) & mask
+        return state >> (48 - bits)
+    }
+    let high = next(26), low = next(27)
+    return Double((high << 27) + low) * 0x1.0p-53
+}

@@ -172,7 +172,7 @@ extension Value {
         switch self {
         case .null: return .null
         case .bool(let b): return .bool(b)
-        case .number(let d): return .number(jsonNumber(d))
+        case .number(let d): return d.isFinite ? .number(jsonNumber(d)) : .null
         case .string(let s): return .string(s)
         case .array(let a): return .array(a.items.map { $0.toJSON() ?? .null })
         case .object(let o):

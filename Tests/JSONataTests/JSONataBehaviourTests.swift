@@ -68,6 +68,8 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         let a = try eval("$random(42)"), b = try eval("$random(42)"), c = try eval("$random(43)")
         #expect(a == b)
         #expect(a != c)
+        // java.util.Random(42).nextDouble()
+        #expect(a == .double(0.7275636800328681))
         let values = try #require(try eval("[1..200].$random()")?.arrayValue)
         #expect(values.count == 200)
         for v in values {
