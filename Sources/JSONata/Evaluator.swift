@@ -443,7 +443,7 @@ final class Evaluator {
             input = Value.seq(inputValue.map { [$0] } ?? [])
         }
         if predicate.kind == .number, case .number(let d) = predicate.literal {
-            var index = Int(d.rounded(.down))
+            var index = clampInt(d.rounded(.down))
             if index < 0 { index = input.count + index }
             if index >= 0 && index < input.count {
                 let item = input[index]
@@ -463,7 +463,7 @@ final class Evaluator {
             if let r = res, try isNumeric(r) { res = .array(JArray([r])) }
             if case .array(let arr)? = res, arr.items.allSatisfy({ if case .number = $0 { return true }; return false }) {
                 for case .number(let n) in arr.items {
-                    var ii = Int(n.rounded(.down))
+                    var ii = clampInt(n.rounded(.down))
                     if ii < 0 { ii = input.count + ii }
                     if ii == index { results.append(item) }
                 }

@@ -380,3 +380,9 @@ func deepClone(_ v: Value) -> Value {
     default: return v
     }
 }
+
+/// A double as an `Int`, clamped to ±2^52 (NaN → 0): never traps on user-supplied numbers.
+@inline(__always) func clampInt(_ d: Double) -> Int {
+    if d.isNaN { return 0 }
+    return Int(min(max(d, -4_503_599_627_370_496), 4_503_599_627_370_496))
+}

@@ -166,6 +166,27 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         #expect(try eval("$states.input.missing", bindings: ["states": states]) == nil)
     }
 
+    @Test(arguments: [
+        ("$formatBase(1e30, 2)", "\"1100100111110010110010011100110100000100011001110101000000000000000000000000000000000000000000000000\""),
+        ("$formatBase(255, 16)", "\"ff\""),
+        ("[1,2,3][1e300]", "undefined"),
+        ("$fromMillis(1e300)", "D3137"),
+        ("$pad('x', 1e300)", "D3137"),
+        ("$partition([1,2], 1e300)", "[[1,2]]"),
+        ("$split('a,b', ',', 1e300)", "[\"a\",\"b\"]"),
+        ("1/0", "null"),  // Infinity, serialised as JSON.stringify does
+        ("$string(1/0)", "D3001"),
+    ])
+    func extremeNumbersNeverTrap(_ source: String, _ expected: String) {
+        var outcome: String
+        do {
+            outcome = try eval(source).map { JSONWriter.string($0) } ?? "undefined"
+        } catch {
+            outcome = (error as? JSONataError)?.code ?? "?"
+        }
+        #expect(outcome == expected)
+    }
+
     @Test func functionResultsAreDistinguishedFromUndefined() throws {
         let fn = try JSONataExpression("function($x){$x}")
         #expect(try fn.evaluateResult(input: nil) == .function)
