@@ -104,6 +104,42 @@ public struct JSONataExpression: Sendable {
         return result.toJSON().map(JSONataResult.value) ?? .undefined
     }
 
+    /// The names of all variables the expression references (without `$`; `$$` is `"$"`),
+    /// including those bound inside it, and library functions called by name.
+    public var referencedVariables: Set<String> {
+        var names = Set<String>()
+        root.walk { node in
+            if node.kind == .variable && !node.value.isEmpty { names.insert(node.value) }
+        }
+        return names
+    }
+
+    /// The field paths read from variable `name`: `$states.result.Payload` gives
+    /// `["result", "Payload"]`, a bare `$states` gives `[]`. Only leading plain field names are
+    /// listed (`$states.input[0].x` gives `["input"]`). Used to check, when a state machine is
+    /// compiled, which `$states` members a field refers to.
+    public func fieldPaths(following name: String) -> [[String]] {
+        var paths: [[String]] = []
+        var seen = Set<ObjectIdentifier>()
+        root.walk { node in
+            if node.kind == .path, let first = node.steps.first, first.kind == .variable, first.value == name {
+                seen.insert(ObjectIdentifier(first))
+                var fields: [String] = []
+                if first.predicate == nil && first.stages == nil {
+                    for step in node.steps.dropFirst() {
+                        guard step.kind == .name else { break }
+                        fields.append(step.value)
+                        if step.stages != nil || step.predicate != nil { break }
+                    }
+                }
+                paths.append(fields)
+            } else if node.kind == .variable, node.value == name, !seen.contains(ObjectIdentifier(node)) {
+                paths.append([])
+            }
+        }
+        return paths
+    }
+
     func evaluateValue(input inputValue: Value?, bindings: [String: Value], environment: JSONataEnvironment) throws(RawError) -> Value? {
         let evaluator = Evaluator(environment: environment)
         let frame = Frame(parent: nil, evaluator: evaluator)

@@ -77,6 +77,27 @@ final class Node: @unchecked Sendable {
         self.position = position
     }
 
+    /// Visits this node and all nodes below it (pre-order, iteratively).
+    func walk(_ visit: (Node) -> Void) {
+        var pending: [Node] = [self]
+        while let n = pending.popLast() {
+            visit(n)
+            var children: [Node] = []
+            for c in [n.lhs, n.rhs, n.expression, n.condition, n.then, n.elseNode, n.procedure, n.body, n.pattern, n.update, n.delete] {
+                if let c { children.append(c) }
+            }
+            children.append(contentsOf: n.expressions)
+            children.append(contentsOf: n.steps)
+            children.append(contentsOf: n.arguments)
+            for (k, v) in n.pairs { children.append(k); children.append(v) }
+            for (k, v) in n.groupPairs ?? [] { children.append(k); children.append(v) }
+            for t in n.terms { children.append(t.expression) }
+            children.append(contentsOf: n.predicate ?? [])
+            children.append(contentsOf: n.stages ?? [])
+            pending.append(contentsOf: children.reversed())
+        }
+    }
+
     /// Releases deep trees iteratively (a recursive release of `1 + 1 + … + 1` would overflow the stack).
     deinit {
         var pending = detachChildren()

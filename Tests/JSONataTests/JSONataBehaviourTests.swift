@@ -187,6 +187,14 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         #expect(outcome == expected)
     }
 
+    @Test func referencesAreReportedForDefinitionChecks() throws {
+        let e = try JSONataExpression("{'a': $states.result.Payload, 'b': $states.input[0].x, 'c': $count($states), 'd': $x}")
+        #expect(Set(e.fieldPaths(following: "states")) == [["result", "Payload"], ["input"], []])
+        #expect(e.referencedVariables == ["states", "x", "count"])
+        #expect(try JSONataExpression("$states.input.a").fieldPaths(following: "states") == [["input", "a"]])
+        #expect(try JSONataExpression("1 + 2").fieldPaths(following: "states").isEmpty)
+    }
+
     @Test func functionResultsAreDistinguishedFromUndefined() throws {
         let fn = try JSONataExpression("function($x){$x}")
         #expect(try fn.evaluateResult(input: nil) == .function)
