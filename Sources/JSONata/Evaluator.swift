@@ -687,6 +687,24 @@ final class Evaluator {
     }
 
     func evaluateGroup(_ pairs: [(Node, Node)], position: Int, _ inputValue: Value?, _ env: Frame) throws(RawError) -> Value? {
+        // One context item (the usual object constructor): no grouping needed. Keys first,
+        // then values, as in the general algorithm.
+        if !(inputValue?.isArray ?? false) {
+            var keys: [String?] = []
+            keys.reserveCapacity(pairs.count)
+            for pair in pairs {
+                guard let key = try evaluate(pair.0, inputValue, env) else { keys.append(nil); continue }
+                guard case .string(let k) = key else { throw RawError("T1003", position: position, value: key) }
+                if keys.contains(k) { throw RawError("D1009", position: position, value: key) }
+                keys.append(k)
+            }
+            let result = JObject(capacity: pairs.count)
+            for (i, pair) in pairs.enumerated() {
+                guard let k = keys[i] else { continue }
+                if let value = try evaluate(pair.1, inputValue, env) { result[k] = value }
+            }
+            return .object(result)
+        }
         let result = JObject()
         var groupKeys: [String] = []
         var groups: [String: (data: Value?, exprIndex: Int)] = [:]

@@ -3,12 +3,15 @@
 // Patterns use JavaScript syntax (literals, `.`, classes `[...]`, `\d \w \s \D \W \S \b \B`,
 // anchors `^ $`, groups `( )`, `(?: )`, `(?<name> )`, lookahead `(?= )` `(?! )`, alternation,
 // greedy and lazy quantifiers `* + ? {n} {n,} {n,m}`; flags `i` and `m`). They are compiled to
-// a Pike VM (Thompson NFA simulation with submatch tracking): every match runs in
+// a Pike VM (Thompson NFA simulation with submatch tracking): a search runs in
 // O(pattern × input) time whatever the pattern, so there is no catastrophic backtracking
 // (`(a+)+$` on a long string of `a`s followed by `b` is linear). Results are the same as a
-// backtracking engine's (leftmost, with greedy/lazy priorities). Not supported (rejected when
-// the expression is compiled): backreferences `\1` and lookbehind `(?<= )`/`(?<! )`. Counted
-// repetition is expanded, and compiled programs are capped at 20 000 instructions.
+// backtracking engine's (leftmost, with greedy/lazy priorities). Lookahead runs a nested
+// anchored search at each position where it is reached, so patterns with lookahead are
+// bounded by O(pattern × input²) rather than linear. Not supported (rejected when the
+// expression is compiled): backreferences `\1` and lookbehind `(?<= )`/`(?<! )`. Counted
+// repetition is expanded, and compiled programs are capped at 20 000 instructions. The
+// empty-transition closure is computed iteratively, so no pattern can exhaust the stack.
 
 struct RegexError: Error { var message: String }
 
