@@ -32,6 +32,7 @@ private func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
 
 /// `Date.UTC(year, month0, day, h, m, s, ms)` with JavaScript's overflow normalisation.
 func dateUTC(_ year: Double, _ month0: Double, _ day: Double = 1, _ h: Double = 0, _ mi: Double = 0, _ s: Double = 0, _ ms: Double = 0) -> Double {
+    guard abs(year) < 300_000, abs(month0) < 4_000_000, [day, h, mi, s, ms].allSatisfy({ $0.isFinite && abs($0) < 1e15 }) else { return .nan }
     let y = Int(year) + Int((month0 / 12).rounded(.down))
     var m = Int(month0.truncatingRemainder(dividingBy: 12))
     if m < 0 { m += 12 }
@@ -236,6 +237,11 @@ private func analyseDateTimePicture(_ picture: String) throws(RawError) -> [Pict
 private let isoPicture = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01].[f001][Z01:01t]"
 
 func formatDateTime(_ millis: Double, picture: String?, timezone: String?) throws(RawError) -> String {
+    guard abs(millis) <= 8.64e15 else {
+        var e = RawError("D3137")
+        e.message = "Invalid time value: \(jsNumberString(millis))"
+        throw e
+    }
     var offsetHours = 0.0, offsetMinutes = 0.0
     if let timezone, let offset = parseIntPrefix(timezone) {
         offsetHours = (offset / 100).rounded(.down)

@@ -5,8 +5,8 @@ import Foundation
 
 /// A variable scope.
 final class Frame {
-    /// Bound values; a bound *undefined* (`.some(nil)`) shadows outer bindings.
-    var bindings: [String: Value?] = [:]
+    /// Bound values (few per frame, searched linearly); a bound *undefined* shadows outer bindings.
+    @exclusivity(unchecked) var bindings: [(name: String, value: Value?)] = []
     let parent: Frame?
     unowned(unsafe) let evaluator: Evaluator
 
@@ -21,16 +21,31 @@ final class Frame {
     }
 
     func bind(_ name: String, _ value: Value?) {
-        bindings[name] = .some(value)
+        for i in 0..<bindings.count where bindings[i].name == name {
+            bindings[i].value = value
+            return
+        }
+        bindings.append((name, value))
     }
 
+    /// Looks a variable up in this frame and its parents, then among the library functions.
     func lookup(_ name: String) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            if let v = frame.bindings[name] { return v }
+            for b in frame.bindings where b.name == name { return b.value }
             f = frame.parent
         }
         return evaluator.builtin(name)
+    }
+
+    /// Looks a variable up; `builtin` is the library function of that name, resolved at compile time.
+    func lookup(_ name: String, builtin: Builtin?) -> Value? {
+        var f: Frame? = self
+        while let frame = f {
+            for b in frame.bindings where b.name == name { return b.value }
+            f = frame.parent
+        }
+        return builtin.map { .function(JFunction(.builtin($0))) }
     }
 }
 
@@ -89,20 +104,20 @@ struct Builtin: Sendable {
 /// One evaluation: holds the clock, the environment's sources and the depth counter.
 final class Evaluator {
     let environment: JSONataEnvironment
-    let timestamp: Double
-    var depth = 0
+    /// The evaluation's timestamp: read from the clock once, on first use.
+    lazy var timestamp: Double = environment.clock()
+    @exclusivity(unchecked) var depth = 0
     let maxDepth: Int
-    private var builtinCache: [String: Value] = [:]
-    var randomState: UInt64
-    private var steps = 0
+    @exclusivity(unchecked) private var builtinCache: [String: Value] = [:]
+    lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
+    @exclusivity(unchecked) private var steps = 0
     private let deadline: UInt64?
+    private let stackLimit = StackGuard.limit()
 
     init(environment: JSONataEnvironment) {
         self.deadline = environment.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
         self.environment = environment
-        self.timestamp = environment.clock()
         self.maxDepth = environment.maxDepth
-        self.randomState = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
     }
 
     func builtin(_ name: String) -> Value? {
@@ -115,73 +130,148 @@ final class Evaluator {
 
     // MARK: evaluate
 
+    // The recursive path (evaluate → evaluateX → evaluate) is kept to small frames: the work
+    // of each node kind lives in its own non-inlined function, so deep recursion uses little stack.
+
     func evaluate(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
         depth += 1
         defer { depth -= 1 }
-        if depth > maxDepth { throw RawError("U1001", position: expr.position) }
+        if depth > maxDepth || StackGuard.current() < stackLimit { throw depthError(expr) }
         steps &+= 1
-        if steps & 0x3FF == 0, let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
+        if steps & 0x3FF == 0, deadline != nil { try checkDeadline(expr) }
+        let result: Value?
+        switch expr.kind {
+        case .path: result = try evaluatePath(expr, input, env)
+        case .binary: result = try evaluateBinary(expr, input, env)
+        case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
+        case .condition: result = try evaluateCondition(expr, input, env)
+        case .block: result = try evaluateBlock(expr, input, env)
+        case .variable: result = evaluateVariable(expr, input, env)
+        case .string, .number, .value: result = expr.literal.value
+        default: result = try evaluateOther(expr, input, env)
+        }
+        if expr.predicate != nil || expr.groupPairs != nil {
+            return try evaluatePredicatesAndGroup(expr, result, env)
+        }
+        if case .array(let a)? = result, a.sequence, !a.tupleStream {
+            return collapse(expr, a)
+        }
+        return result
+    }
+
+    @inline(never) private func depthError(_ expr: Node) -> RawError { RawError("U1001", position: expr.position) }
+
+    @inline(never) private func checkDeadline(_ expr: Node) throws(RawError) {
+        if let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
             var e = RawError("U1001", position: expr.position)
             e.message = "Expression evaluation timeout: Check for infinite loop"
             throw e
         }
-        var result: Value?
-        switch expr.kind {
-        case .path: result = try evaluatePath(expr, input, env)
-        case .binary: result = try evaluateBinary(expr, input, env)
-        case .unary: result = try evaluateUnary(expr, input, env)
-        case .name: result = lookupField(input, expr.value)
-        case .string, .number, .value: result = expr.literal.value
-        case .wildcard: result = evaluateWildcard(input)
-        case .descendant: result = evaluateDescendants(input)
-        case .parent: result = env.lookup(expr.slot!.label)
-        case .condition:
-            let c = try evaluate(expr.condition!, input, env)
-            if try booleanValue(c) == true {
-                result = try evaluate(expr.then!, input, env)
-            } else if let e = expr.elseNode {
-                result = try evaluate(e, input, env)
-            }
-        case .block:
-            let frame = Frame(parent: env)
-            for e in expr.expressions { result = try evaluate(e, input, frame) }
-        case .bind:
-            result = try evaluate(expr.rhs!, input, env)
-            env.bind(expr.lhs!.value, result)
-        case .regex: result = .function(regexMatcher(expr.regex!, position: expr.position))
-        case .function: result = try evaluateFunction(expr, input, env, applyTo: nil)
-        case .variable:
-            if expr.value.isEmpty {
-                if case .array(let a)? = input, a.outerWrapper, a.count > 0 { result = a[0] } else { result = input }
-            } else {
-                result = env.lookup(expr.value)
-            }
-        case .lambda:
-            let l = JFunction.Lambda(input: input, env: env, params: expr.arguments.map(\.value), signature: expr.signature, body: expr.body!, thunk: expr.thunk)
-            result = .function(JFunction(.lambda(l)))
-        case .partial: result = try evaluatePartial(expr, input, env)
-        case .apply: result = try evaluateApply(expr, input, env)
-        case .transform: result = evaluateTransform(expr, env)
-        case .sort, .operator, .end, .filter, .index, .placeholder:
-            throw RawError("S0206", position: expr.position, token: expr.value)
-        }
+    }
+
+    @inline(never) private func collapse(_ expr: Node, _ a: JArray) -> Value? {
+        if expr.keepArray { a.keepSingleton = true }
+        if a.count == 0 { return nil }
+        if a.count == 1 { return a.keepSingleton ? .array(a) : a[0] }
+        return .array(a)
+    }
+
+    @inline(never) private func evaluatePredicatesAndGroup(_ expr: Node, _ value: Value?, _ env: Frame) throws(RawError) -> Value? {
+        var result = value
         if let predicates = expr.predicate {
             for p in predicates { result = try evaluateFilter(p.expression!, result, env) }
         }
         if expr.kind != .path, let group = expr.groupPairs {
             result = try evaluateGroup(group, position: expr.groupPosition, result, env)
         }
-        if case .array(let a)? = result, a.sequence, !a.tupleStream {
-            if expr.keepArray { a.keepSingleton = true }
-            if a.count == 0 { return nil }
-            if a.count == 1 { return a.keepSingleton ? result : a[0] }
-        }
+        if case .array(let a)? = result, a.sequence, !a.tupleStream { return collapse(expr, a) }
         return result
+    }
+
+    @inline(never) private func evaluateCondition(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        let c = try evaluate(expr.condition!, input, env)
+        if try booleanValue(c) == true { return try evaluate(expr.then!, input, env) }
+        if let e = expr.elseNode { return try evaluate(e, input, env) }
+        return nil
+    }
+
+    @inline(never) private func evaluateBlock(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        let frame = Frame(parent: env)
+        var result: Value?
+        for e in expr.expressions { result = try evaluate(e, input, frame) }
+        return result
+    }
+
+    @inline(never) private func evaluateVariable(_ expr: Node, _ input: Value?, _ env: Frame) -> Value? {
+        if expr.value.isEmpty {
+            if case .array(let a)? = input, a.outerWrapper, a.count > 0 { return a[0] }
+            return input
+        }
+        if expr.value == "$" { return env.lookup("$") }
+        return env.lookup(expr.value, builtin: expr.builtin)
+    }
+
+    @inline(never) private func evaluateOther(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        switch expr.kind {
+        case .unary: return try evaluateUnary(expr, input, env)
+        case .name: return lookupField(input, expr.value)
+        case .wildcard: return evaluateWildcard(input)
+        case .descendant: return evaluateDescendants(input)
+        case .parent: return env.lookup(expr.slot!.label)
+        case .bind:
+            let result = try evaluate(expr.rhs!, input, env)
+            env.bind(expr.lhs!.value, result)
+            return result
+        case .regex: return .function(regexMatcher(expr.regex!, position: expr.position))
+        case .lambda:
+            let l = JFunction.Lambda(input: input, env: env, params: expr.arguments.map(\.value), signature: expr.signature, body: expr.body!, thunk: expr.thunk)
+            return .function(JFunction(.lambda(l)))
+        case .partial: return try evaluatePartial(expr, input, env)
+        case .apply: return try evaluateApply(expr, input, env)
+        case .transform: return evaluateTransform(expr, env)
+        default:
+            throw RawError("S0206", position: expr.position, token: expr.value)
+        }
     }
 
     // MARK: paths
 
+    /// Whether a step is a plain field name (no predicates, bindings or grouping).
+    @inline(__always) private func isPlainName(_ step: Node) -> Bool {
+        step.kind == .name && step.stages == nil && step.predicate == nil && step.groupPairs == nil && !step.tuple
+            && !step.keepArray && step.focus == nil && step.indexVar == nil && step.ancestor == nil
+    }
+
+    /// `a.b.c` / `$v.b.c` through objects only: the common case, without building sequences.
+    /// Returns nil (undecided) as soon as anything needs the general algorithm.
+    private func evaluateSimplePath(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value?? {
+        guard expr.groupPairs == nil, !expr.keepSingletonArray, !expr.tuple else { return nil }
+        let steps = expr.steps
+        let first = steps[0]
+        var current: Value?
+        if first.kind == .variable && first.predicate == nil && first.stages == nil && first.groupPairs == nil && !first.tuple && !first.keepArray && first.focus == nil && first.indexVar == nil {
+            current = try evaluate(first, input, env)
+        } else if isPlainName(first), case .object(let o)? = input {
+            current = o[first.value]
+        } else {
+            return nil
+        }
+        for i in 1..<steps.count {
+            let step = steps[i]
+            guard isPlainName(step) else { return nil }
+            switch current {
+            case .object(let o)?: current = o[step.value]
+            case nil: return .some(nil)
+            case .array?: return nil
+            default: return .some(nil)
+            }
+        }
+        if case .array? = current, steps.count == 1 { return nil }
+        return .some(current)
+    }
+
     func evaluatePath(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        if let fast = try evaluateSimplePath(expr, input, env) { return fast }
         var inputItems: [Value?]
         if case .array(let a)? = input, expr.steps[0].kind != .variable {
             inputItems = a.items.map { $0 }
@@ -280,7 +370,7 @@ final class Evaluator {
 
     func frameFromTuple(_ env: Frame, _ tuple: JObject) -> Frame {
         let f = Frame(parent: env)
-        for (k, v) in tuple.entries { f.bindings[k] = .some(v) }
+        for (k, v) in tuple.entries { f.bindings.append((k, v)) }
         return f
     }
 
@@ -353,7 +443,7 @@ final class Evaluator {
             input = Value.seq(inputValue.map { [$0] } ?? [])
         }
         if predicate.kind == .number, case .number(let d) = predicate.literal {
-            var index = Int(d.rounded(.down))
+            var index = clampInt(d.rounded(.down))
             if index < 0 { index = input.count + index }
             if index >= 0 && index < input.count {
                 let item = input[index]
@@ -373,7 +463,7 @@ final class Evaluator {
             if let r = res, try isNumeric(r) { res = .array(JArray([r])) }
             if case .array(let arr)? = res, arr.items.allSatisfy({ if case .number = $0 { return true }; return false }) {
                 for case .number(let n) in arr.items {
-                    var ii = Int(n.rounded(.down))
+                    var ii = clampInt(n.rounded(.down))
                     if ii < 0 { ii = input.count + ii }
                     if ii == index { results.append(item) }
                 }
@@ -461,23 +551,29 @@ final class Evaluator {
     func evaluateBinary(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
         let lhs = try evaluate(expr.lhs!, input, env)
         let op = expr.value
-        if op == "and" || op == "or" {
-            do throws(RawError) {
-                let l = try booleanValue(lhs) ?? false
-                if op == "and" {
-                    if !l { return .bool(false) }
-                    return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
-                } else {
-                    if l { return .bool(true) }
-                    return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
-                }
-            } catch var e {
-                if e.position == nil { e.position = expr.position }
-                if e.token == nil { e.token = op }
-                throw e
-            }
-        }
+        if op == "and" || op == "or" { return try evaluateBoolean(expr, op, lhs, input, env) }
         let rhs = try evaluate(expr.rhs!, input, env)
+        return try binaryOperation(expr, op, lhs, rhs)
+    }
+
+    @inline(never) private func evaluateBoolean(_ expr: Node, _ op: String, _ lhs: Value?, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
+        do throws(RawError) {
+            let l = try booleanValue(lhs) ?? false
+            if op == "and" {
+                if !l { return .bool(false) }
+                return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
+            } else {
+                if l { return .bool(true) }
+                return .bool(try booleanValue(try evaluate(expr.rhs!, input, env)) ?? false)
+            }
+        } catch var e {
+            if e.position == nil { e.position = expr.position }
+            if e.token == nil { e.token = op }
+            throw e
+        }
+    }
+
+    @inline(never) private func binaryOperation(_ expr: Node, _ op: String, _ lhs: Value?, _ rhs: Value?) throws(RawError) -> Value? {
         do throws(RawError) {
             switch op {
             case "+", "-", "*", "/", "%":
@@ -591,6 +687,24 @@ final class Evaluator {
     }
 
     func evaluateGroup(_ pairs: [(Node, Node)], position: Int, _ inputValue: Value?, _ env: Frame) throws(RawError) -> Value? {
+        // One context item (the usual object constructor): no grouping needed. Keys first,
+        // then values, as in the general algorithm.
+        if !(inputValue?.isArray ?? false) {
+            var keys: [String?] = []
+            keys.reserveCapacity(pairs.count)
+            for pair in pairs {
+                guard let key = try evaluate(pair.0, inputValue, env) else { keys.append(nil); continue }
+                guard case .string(let k) = key else { throw RawError("T1003", position: position, value: key) }
+                if keys.contains(k) { throw RawError("D1009", position: position, value: key) }
+                keys.append(k)
+            }
+            let result = JObject(capacity: pairs.count)
+            for (i, pair) in pairs.enumerated() {
+                guard let k = keys[i] else { continue }
+                if let value = try evaluate(pair.1, inputValue, env) { result[k] = value }
+            }
+            return .object(result)
+        }
         let result = JObject()
         var groupKeys: [String] = []
         var groups: [String: (data: Value?, exprIndex: Int)] = [:]

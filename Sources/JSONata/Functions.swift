@@ -74,7 +74,7 @@ func regexMatcher(_ program: RegexProgram, position: Int) -> JFunction {
     }
     let impl: JFunction.NativeImpl = { (_: Evaluator, args: [Value?], _: Value?) throws(RawError) -> Value? in
         guard case .string(let s)? = arg(args, 0) else { return nil }
-        let from = Int(num(args, 1) ?? 0)
+        let from = max(0, clampInt(num(args, 1) ?? 0))
         return matchAt(scalars(s), s, from)
     }
     return JFunction(.native(impl, arity: 2, signature: nil))
@@ -96,8 +96,8 @@ private func evaluateMatcher(_ ev: Evaluator, _ matcher: Value, _ args: [Value?]
     if !hasStructure { throw RawError("T1010") }
     return MatchResult(
         match: o["match"]?.stringValue ?? "",
-        start: Int(o["start"]?.numberValue ?? 0),
-        end: Int(o["end"]?.numberValue ?? 0),
+        start: clampInt(o["start"]?.numberValue ?? 0),
+        end: clampInt(o["end"]?.numberValue ?? 0),
         groups: o["groups"]?.arrayValue?.items ?? [],
         next: o["next"])
 }
@@ -201,8 +201,13 @@ let builtinTable: [String: Builtin] = {
         let width = num(a, 1) ?? 0
         var ch = str(a, 2) ?? " "
         if ch.isEmpty { ch = " " }
-        let padLength = Int(abs(width)) - s.unicodeScalars.count
+        let padLength = clampInt(abs(width)) - s.unicodeScalars.count
         if padLength <= 0 { return .string(s) }
+        if padLength > 100_000_000 {
+            var e = RawError("D3137")
+            e.message = "Invalid string length"
+            throw e
+        }
         var padding = String(repeating: ch, count: padLength)
         if ch.unicodeScalars.count > 1 { padding = fromScalars(scalars(padding).prefix(padLength)) }
         return .string(width > 0 ? s + padding : padding + s)
@@ -240,7 +245,7 @@ let builtinTable: [String: Builtin] = {
             if limit == nil || Double(count) < limit! { result.append(.string(fromScalars(text[min(start, text.count)...]))) }
             return .array(JArray(result))
         }
-        if let limit { result = Array(result.prefix(Int(limit))) }
+        if let limit { result = Array(result.prefix(clampInt(limit))) }
         return .array(JArray(result))
     }
     def("join", "<a<s>s?:s>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
@@ -352,9 +357,16 @@ let builtinTable: [String: Builtin] = {
         let radix = num(a, 1) ?? 10
         if radix < 2 || radix > 36 { throw RawError("D3100", value: .number(radix)) }
         let neg = value < 0
-        var out = String(UInt64(abs(value)), radix: Int(radix))
-        if neg { out = "-" + out }
-        return .string(out)
+        var magnitude = abs(value)
+        var digits: [Character] = []
+        let alphabet = Array("0123456789abcdefghijklmnopqrstuvwxyz")
+        if !magnitude.isFinite { return .string(neg ? "-Infinity" : "Infinity") }
+        repeat {
+            let d = magnitude.truncatingRemainder(dividingBy: radix.rounded(.towardZero))
+            digits.append(alphabet[clampInt(d)])
+            magnitude = ((magnitude - d) / radix.rounded(.towardZero)).rounded(.down)
+        } while magnitude > 0
+        return .string((neg ? "-" : "") + String(digits.reversed()))
     }
     def("formatInteger", "<n-s:s>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let n = num(a, 0) else { return nil }
@@ -381,7 +393,7 @@ let builtinTable: [String: Builtin] = {
     def("ceil", "<n-:n>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in num(a, 0).map { .number($0.rounded(.up)) } }
     def("round", "<n-n?:n>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let n = num(a, 0) else { return nil }
-        return .number(roundHalfEven(n, Int(num(a, 1) ?? 0)))
+        return .number(roundHalfEven(n, max(-400, min(400, clampInt(num(a, 1) ?? 0)))))
     }
     def("abs", "<n-:n>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in num(a, 0).map { .number(abs($0)) } }
     def("sqrt", "<n-:n>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
@@ -402,8 +414,9 @@ let builtinTable: [String: Builtin] = {
     }
     def("random", "<n?:n>", 0) { (ev: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         if let seed = num(a, 0) {
-            var state = UInt64(bitPattern: Int64(seed.isFinite ? seed : 0))
-            return .number(unitDouble(splitmix64(&state)))
+            // AWS addition: seeded values as java.util.Random(seed).nextDouble() (AWS runs on
+            // the JVM; the exact generator is unverified).
+            return .number(javaRandomDouble(seed: Int64(clampInt(seed.rounded(.towardZero)))))
         }
         return .number(unitDouble(splitmix64(&ev.randomState)))
     }
@@ -610,7 +623,7 @@ let builtinTable: [String: Builtin] = {
     def("partition", "<an:a>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let x = arr(a, 0), let size = num(a, 1) else { return nil }
         guard size >= 1, size.rounded(.towardZero) == size else { throw RawError("D3030", value: .number(size)) }
-        let n = Int(size)
+        let n = clampInt(size)
         let result = JArray()
         var i = 0
         while i < x.count {
@@ -760,3 +773,16 @@ func splitmix64(_ state: inout UInt64) -> UInt64 {
 }
 
 func unitDouble(_ x: UInt64) -> Double { Double(x >> 11) * 0x1.0p-53 }
+
+/// The first `nextDouble()` of `java.util.Random(seed)`.
+func javaRandomDouble(seed: Int64) -> Double {
+    let multiplier: UInt64 = 0x5_DEEC_E66D
+    let mask: UInt64 = (1 << 48) - 1
+    var state = (UInt64(bitPattern: seed) ^ multiplier) & mask
+    func next(_ bits: UInt64) -> UInt64 {
+        state = (state &* multiplier &+ 0xB) & mask
+        return state >> (48 - bits)
+    }
+    let high = next(26), low = next(27)
+    return Double((high << 27) + low) * 0x1.0p-53
+}

@@ -12,20 +12,21 @@ public struct JSONataEnvironment: Sendable {
     /// Seed for the unseeded `$random()`; `nil` seeds from the system generator per evaluation.
     public var randomSeed: UInt64?
     /// Maximum nesting of expression evaluation before `U1001` (stack overflow) is raised.
-    /// Tail calls do not nest. Each level costs stack space: run deep evaluations on threads
-    /// with large stacks.
+    /// Tail calls do not nest. Independently of this limit, parsing and evaluation stop with
+    /// `U1001` before exhausting the current thread's stack (a margin of 160 KiB is kept), so
+    /// deep recursion is safe on any thread; larger stacks allow deeper recursion.
     public var maxDepth: Int
     /// Maximum wall-clock time of one evaluation in seconds (`nil`: unlimited); exceeding it
     /// raises `U1001` ("Expression evaluation timeout"), e.g. for non-terminating tail recursion.
     public var timeLimit: Double?
 
     /// Creates an environment; the defaults use the system clock, random UUIDs, a depth limit
-    /// of 500 and a time limit of 10 seconds.
+    /// of 10 000 and a time limit of 10 seconds.
     public init(
         clock: @escaping @Sendable () -> Double = { (Date().timeIntervalSince1970 * 1000).rounded(.down) },
         uuid: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
         randomSeed: UInt64? = nil,
-        maxDepth: Int = 500,
+        maxDepth: Int = 10_000,
         timeLimit: Double? = 10
     ) {
         self.clock = clock
@@ -101,6 +102,42 @@ public struct JSONataExpression: Sendable {
         guard let result else { return .undefined }
         if case .function = result { return .function }
         return result.toJSON().map(JSONataResult.value) ?? .undefined
+    }
+
+    /// The names of all variables the expression references (without `$`; `$$` is `"$"`),
+    /// including those bound inside it, and library functions called by name.
+    public var referencedVariables: Set<String> {
+        var names = Set<String>()
+        root.walk { node in
+            if node.kind == .variable && !node.value.isEmpty { names.insert(node.value) }
+        }
+        return names
+    }
+
+    /// The field paths read from variable `name`: `$states.result.Payload` gives
+    /// `["result", "Payload"]`, a bare `$states` gives `[]`. Only leading plain field names are
+    /// listed (`$states.input[0].x` gives `["input"]`). Used to check, when a state machine is
+    /// compiled, which `$states` members a field refers to.
+    public func fieldPaths(following name: String) -> [[String]] {
+        var paths: [[String]] = []
+        var seen = Set<ObjectIdentifier>()
+        root.walk { node in
+            if node.kind == .path, let first = node.steps.first, first.kind == .variable, first.value == name {
+                seen.insert(ObjectIdentifier(first))
+                var fields: [String] = []
+                if first.predicate == nil && first.stages == nil {
+                    for step in node.steps.dropFirst() {
+                        guard step.kind == .name else { break }
+                        fields.append(step.value)
+                        if step.stages != nil || step.predicate != nil { break }
+                    }
+                }
+                paths.append(fields)
+            } else if node.kind == .variable, node.value == name, !seen.contains(ObjectIdentifier(node)) {
+                paths.append([])
+            }
+        }
+        return paths
     }
 
     func evaluateValue(input inputValue: Value?, bindings: [String: Value], environment: JSONataEnvironment) throws(RawError) -> Value? {

@@ -26,8 +26,10 @@ public struct JSONataError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { "\(code): \(message)" }
 }
 
-/// An error as raised inside the evaluator, before its message is rendered.
-struct RawError: Error {
+/// An error as raised inside the evaluator, before its message is rendered. It carries
+/// evaluation values (for the message inserts) and never leaves the evaluating thread: the
+/// public API converts it to a `JSONataError` first.
+struct RawError: Error, @unchecked Sendable {
     var code: String
     var position: Int?
     var token: String?

@@ -29,51 +29,109 @@ final class Node: @unchecked Sendable {
         case block, bind, regex, function, partial, variable, lambda, apply, transform, sort
         case `operator`, end, filter, index, placeholder
     }
-    var kind: Kind
-    var value: String = ""            // operator symbol, name, variable name
-    var literal: Literal = .null
-    var position: Int = 0
+    @exclusivity(unchecked) var kind: Kind
+    @exclusivity(unchecked) var value: String = ""            // operator symbol, name, variable name
+    @exclusivity(unchecked) var literal: Literal = .null
+    @exclusivity(unchecked) var position: Int = 0
     // structure
-    var lhs: Node?
-    var rhs: Node?
-    var expression: Node?
-    var expressions: [Node] = []
-    var steps: [Node] = []
-    var pairs: [(Node, Node)] = []      // object constructor / group-by
-    var groupPairs: [(Node, Node)]?     // group-by on a step/path
-    var groupPosition = 0
-    var terms: [(descending: Bool, expression: Node)] = []
-    var condition: Node?
-    var then: Node?
-    var elseNode: Node?
-    var procedure: Node?
-    var arguments: [Node] = []
-    var body: Node?
-    var signature: Signature?
-    var pattern: Node?
-    var update: Node?
-    var delete: Node?
-    var regex: RegexProgram?
+    @exclusivity(unchecked) var lhs: Node?
+    @exclusivity(unchecked) var rhs: Node?
+    @exclusivity(unchecked) var expression: Node?
+    @exclusivity(unchecked) var expressions: [Node] = []
+    @exclusivity(unchecked) var steps: [Node] = []
+    @exclusivity(unchecked) var pairs: [(Node, Node)] = []      // object constructor / group-by
+    @exclusivity(unchecked) var groupPairs: [(Node, Node)]?     // group-by on a step/path
+    @exclusivity(unchecked) var groupPosition = 0
+    @exclusivity(unchecked) var terms: [(descending: Bool, expression: Node)] = []
+    @exclusivity(unchecked) var condition: Node?
+    @exclusivity(unchecked) var then: Node?
+    @exclusivity(unchecked) var elseNode: Node?
+    @exclusivity(unchecked) var procedure: Node?
+    @exclusivity(unchecked) var arguments: [Node] = []
+    @exclusivity(unchecked) var body: Node?
+    @exclusivity(unchecked) var signature: Signature?
+    @exclusivity(unchecked) var pattern: Node?
+    @exclusivity(unchecked) var update: Node?
+    @exclusivity(unchecked) var delete: Node?
+    @exclusivity(unchecked) var regex: RegexProgram?
     // flags and annotations
-    var predicate: [Node]?              // filters on a non-path expression
-    var stages: [Node]?                 // filter/index stages on a step
-    var keepArray = false
-    var keepSingletonArray = false
-    var consarray = false
-    var tuple = false
-    var thunk = false
-    var focus: String?
-    var indexVar: String?
-    var ancestor: Slot?
-    var slot: Slot?
-    var seekingParent: [Slot]?
-    // binary-op fast path
-    var nextFunction: String?
+    @exclusivity(unchecked) var predicate: [Node]?              // filters on a non-path expression
+    @exclusivity(unchecked) var stages: [Node]?                 // filter/index stages on a step
+    @exclusivity(unchecked) var keepArray = false
+    @exclusivity(unchecked) var keepSingletonArray = false
+    @exclusivity(unchecked) var consarray = false
+    @exclusivity(unchecked) var tuple = false
+    @exclusivity(unchecked) var thunk = false
+    @exclusivity(unchecked) var focus: String?
+    @exclusivity(unchecked) var indexVar: String?
+    @exclusivity(unchecked) var ancestor: Slot?
+    @exclusivity(unchecked) var slot: Slot?
+    @exclusivity(unchecked) var seekingParent: [Slot]?
+    @exclusivity(unchecked) var nextFunction: String?
+    /// For variables: the library function of that name (used unless a binding shadows it).
+    @exclusivity(unchecked) var builtin: Builtin?
 
     init(_ kind: Kind, _ value: String = "", position: Int = 0) {
         self.kind = kind
         self.value = value
         self.position = position
+    }
+
+    /// Visits this node and all nodes below it (pre-order, iteratively).
+    func walk(_ visit: (Node) -> Void) {
+        var pending: [Node] = [self]
+        while let n = pending.popLast() {
+            visit(n)
+            var children: [Node] = []
+            for c in [n.lhs, n.rhs, n.expression, n.condition, n.then, n.elseNode, n.procedure, n.body, n.pattern, n.update, n.delete] {
+                if let c { children.append(c) }
+            }
+            children.append(contentsOf: n.expressions)
+            children.append(contentsOf: n.steps)
+            children.append(contentsOf: n.arguments)
+            for (k, v) in n.pairs { children.append(k); children.append(v) }
+            for (k, v) in n.groupPairs ?? [] { children.append(k); children.append(v) }
+            for t in n.terms { children.append(t.expression) }
+            children.append(contentsOf: n.predicate ?? [])
+            children.append(contentsOf: n.stages ?? [])
+            pending.append(contentsOf: children.reversed())
+        }
+    }
+
+    /// Releases deep trees iteratively (a recursive release of `1 + 1 + … + 1` would overflow the stack).
+    deinit {
+        var pending = detachChildren()
+        while var n = pending.popLast() {
+            if isKnownUniquelyReferenced(&n) { pending.append(contentsOf: n.detachChildren()) }
+        }
+    }
+
+    private func detachChildren() -> [Node] {
+        var out: [Node] = []
+        func take(_ n: Node?) { if let n { out.append(n) } }
+        take(lhs); lhs = nil
+        take(rhs); rhs = nil
+        take(expression); expression = nil
+        take(condition); condition = nil
+        take(then); then = nil
+        take(elseNode); elseNode = nil
+        take(procedure); procedure = nil
+        take(body); body = nil
+        take(pattern); pattern = nil
+        take(update); update = nil
+        take(delete); delete = nil
+        out.append(contentsOf: expressions); expressions = []
+        out.append(contentsOf: steps); steps = []
+        out.append(contentsOf: arguments); arguments = []
+        for (k, v) in pairs { out.append(k); out.append(v) }
+        pairs = []
+        for (k, v) in groupPairs ?? [] { out.append(k); out.append(v) }
+        groupPairs = nil
+        for t in terms { out.append(t.expression) }
+        terms = []
+        out.append(contentsOf: predicate ?? []); predicate = nil
+        out.append(contentsOf: stages ?? []); stages = nil
+        return out
     }
 }
 
@@ -290,6 +348,7 @@ struct Parser {
     var ancestorLabel = 0
     var ancestorIndex = 0
     var ancestry: [Node] = []
+    let stackLimit = StackGuard.limit()
 
     init(_ source: String) {
         lexer = Tokenizer(source)
@@ -377,6 +436,7 @@ struct Parser {
     }
 
     mutating func expression(_ rbp: Int) throws(RawError) -> Node {
+        if StackGuard.current() < stackLimit { throw RawError("U1001", position: node.position) }
         var t = node
         try advance(infix: true)
         var left = try nud(t)
@@ -590,6 +650,7 @@ struct Parser {
     // MARK: AST post-processing (jsonata-js processAST)
 
     mutating func processAST(_ expr: Node) throws(RawError) -> Node {
+        if StackGuard.current() < stackLimit { throw RawError("U1001", position: expr.position) }
         var result: Node
         switch expr.kind {
         case .binary:
@@ -804,7 +865,10 @@ struct Parser {
             ancestorLabel += 1
             ancestorIndex += 1
             ancestry.append(result)
-        case .string, .number, .value, .wildcard, .descendant, .variable, .regex:
+        case .variable:
+            expr.builtin = builtinTable[expr.value]
+            result = expr
+        case .string, .number, .value, .wildcard, .descendant, .regex:
             result = expr
         case .operator:
             if expr.value == "and" || expr.value == "or" || expr.value == "in" {

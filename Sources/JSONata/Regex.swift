@@ -3,12 +3,15 @@
 // Patterns use JavaScript syntax (literals, `.`, classes `[...]`, `\d \w \s \D \W \S \b \B`,
 // anchors `^ $`, groups `( )`, `(?: )`, `(?<name> )`, lookahead `(?= )` `(?! )`, alternation,
 // greedy and lazy quantifiers `* + ? {n} {n,} {n,m}`; flags `i` and `m`). They are compiled to
-// a Pike VM (Thompson NFA simulation with submatch tracking): every match runs in
+// a Pike VM (Thompson NFA simulation with submatch tracking): a search runs in
 // O(pattern × input) time whatever the pattern, so there is no catastrophic backtracking
 // (`(a+)+$` on a long string of `a`s followed by `b` is linear). Results are the same as a
-// backtracking engine's (leftmost, with greedy/lazy priorities). Not supported (rejected when
-// the expression is compiled): backreferences `\1` and lookbehind `(?<= )`/`(?<! )`. Counted
-// repetition is expanded, and compiled programs are capped at 20 000 instructions.
+// backtracking engine's (leftmost, with greedy/lazy priorities). Lookahead runs a nested
+// anchored search at each position where it is reached, so patterns with lookahead are
+// bounded by O(pattern × input²) rather than linear. Not supported (rejected when the
+// expression is compiled): backreferences `\1` and lookbehind `(?<= )`/`(?<! )`. Counted
+// repetition is expanded, and compiled programs are capped at 20 000 instructions. The
+// empty-transition closure is computed iteratively, so no pattern can exhaust the stack.
 
 struct RegexError: Error { var message: String }
 
@@ -81,31 +84,36 @@ final class RegexProgram: @unchecked Sendable {
         }
         func isLineTerminator(_ c: UInt32) -> Bool { c == 10 || c == 13 || c == 0x2028 || c == 0x2029 }
 
-        func add(_ list: inout [(pc: Int, caps: [Int])], _ pc: Int, _ caps: [Int], _ pos: Int) {
-            if mark[pc] == generation { return }
-            mark[pc] = generation
-            switch insts[pc] {
-            case .jmp(let x): add(&list, x, caps, pos)
-            case .split(let x, let y):
-                add(&list, x, caps, pos)
-                add(&list, y, caps, pos)
-            case .save(let k):
-                var c = caps
-                c[k] = pos
-                add(&list, pc + 1, c, pos)
-            case .bol:
-                if pos == 0 || (multiline && isLineTerminator(input[pos - 1])) { add(&list, pc + 1, caps, pos) }
-            case .eol:
-                if pos == n || (multiline && isLineTerminator(input[pos])) { add(&list, pc + 1, caps, pos) }
-            case .wordBoundary:
-                if isWord(pos - 1) != isWord(pos) { add(&list, pc + 1, caps, pos) }
-            case .notWordBoundary:
-                if isWord(pos - 1) == isWord(pos) { add(&list, pc + 1, caps, pos) }
-            case .look(let sub, let negate):
-                let ok = sub.firstMatch(in: input, from: pos, anchored: true) != nil
-                if ok != negate { add(&list, pc + 1, caps, pos) }
-            default:
-                list.append((pc, caps))
+        // Follows empty transitions from `pc` in priority order (iteratively: no deep recursion).
+        var work: [(pc: Int, caps: [Int])] = []
+        func add(_ list: inout [(pc: Int, caps: [Int])], _ pc0: Int, _ caps0: [Int], _ pos: Int) {
+            work.append((pc0, caps0))
+            while let (pc, caps) = work.popLast() {
+                if mark[pc] == generation { continue }
+                mark[pc] = generation
+                switch insts[pc] {
+                case .jmp(let x): work.append((x, caps))
+                case .split(let x, let y):
+                    work.append((y, caps))
+                    work.append((x, caps))
+                case .save(let k):
+                    var c = caps
+                    c[k] = pos
+                    work.append((pc + 1, c))
+                case .bol:
+                    if pos == 0 || (multiline && isLineTerminator(input[pos - 1])) { work.append((pc + 1, caps)) }
+                case .eol:
+                    if pos == n || (multiline && isLineTerminator(input[pos])) { work.append((pc + 1, caps)) }
+                case .wordBoundary:
+                    if isWord(pos - 1) != isWord(pos) { work.append((pc + 1, caps)) }
+                case .notWordBoundary:
+                    if isWord(pos - 1) == isWord(pos) { work.append((pc + 1, caps)) }
+                case .look(let sub, let negate):
+                    let ok = sub.firstMatch(in: input, from: pos, anchored: true) != nil
+                    if ok != negate { work.append((pc + 1, caps)) }
+                default:
+                    list.append((pc, caps))
+                }
             }
         }
 

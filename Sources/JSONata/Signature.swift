@@ -128,6 +128,20 @@ struct Signature: Sendable {
 
     /// Validates and fixes up the arguments (context substitution, array wrapping).
     func validate(_ args: [Value?], context: Value?) throws(RawError) -> [Value?] {
+        // Fast path: one argument per parameter, each of an accepted type, nothing to fix up.
+        if args.count == params.count {
+            var simple = true
+            for i in 0..<args.count {
+                let p = params[i]
+                let sym = Signature.symbol(args[i])
+                if p.quantifier == .plus || !p.symbols.contains(sym) || (p.type == "a" && sym != "a") || (p.subtype != nil && p.type == "a")
+                    || (p.context && sym == "m") {
+                    simple = false
+                    break
+                }
+            }
+            if simple { return args }
+        }
         let supplied = args.map(Signature.symbol)
         guard let m = match(supplied, count: params.count, anchored: true) else {
             var goodTo = 0

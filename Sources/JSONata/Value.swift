@@ -10,7 +10,7 @@ import Foundation
 
 /// An array, with the flags JSONata attaches to its sequences.
 final class JArray {
-    var items: [Value]
+    @exclusivity(unchecked) var items: [Value]
     /// A result sequence (singleton sequences collapse to their item).
     var sequence = false
     /// Built by `[]`: a singleton is kept as an array.
@@ -32,38 +32,86 @@ final class JArray {
     func append(_ v: Value) { items.append(v) }
 }
 
-/// An object: keys in insertion order.
+/// An object: keys in insertion order. Objects converted from JSON convert their values
+/// lazily, on first access (most expressions touch a few fields of a large `$states`).
+/// Small objects are searched linearly; larger ones get a hash index.
 final class JObject {
-    private(set) var keys: [String] = []
-    private(set) var dict: [String: Value] = [:]
+    @exclusivity(unchecked) private(set) var keys: [String] = []
+    @exclusivity(unchecked) private var values: [Value?] = []
+    @exclusivity(unchecked) private var source: JSONObject?
+    @exclusivity(unchecked) private var index: [String: Int]?
+    private static let indexThreshold = 12
 
     init() {}
 
     init(capacity: Int) {
         keys.reserveCapacity(capacity)
-        dict.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    init(json: JSONObject) {
+        source = json
+        keys = Array(json.keys)
+        values = [Value?](repeating: nil, count: keys.count)
     }
 
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 
+    private func position(of key: String) -> Int? {
+        if keys.count <= JObject.indexThreshold {
+            for i in 0..<keys.count where keys[i] == key { return i }
+            return nil
+        }
+        if index == nil {
+            var ix = [String: Int](minimumCapacity: keys.count)
+            for (i, k) in keys.enumerated() { ix[k] = i }
+            index = ix
+        }
+        return index![key]
+    }
+
+    private func value(at i: Int) -> Value {
+        if let v = values[i] { return v }
+        let v = Value(json: source!.value(at: i))
+        values[i] = v
+        return v
+    }
+
     subscript(key: String) -> Value? {
-        get { dict[key] }
+        get {
+            guard let i = position(of: key) else { return nil }
+            return value(at: i)
+        }
         set {
-            if let newValue {
-                if dict.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if dict.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+            if let i = position(of: key) {
+                if let newValue {
+                    values[i] = newValue
+                } else {
+                    for j in 0..<keys.count where values[j] == nil { values[j] = value(at: j) }
+                    keys.remove(at: i)
+                    values.remove(at: i)
+                    index = nil
+                }
+            } else if let newValue {
+                keys.append(key)
+                values.append(newValue)
+                index?[key] = keys.count - 1
             }
         }
     }
 
-    var entries: [(String, Value)] { keys.map { ($0, dict[$0]!) } }
+    var entries: [(String, Value)] {
+        var out: [(String, Value)] = []
+        out.reserveCapacity(keys.count)
+        for i in 0..<keys.count { out.append((keys[i], value(at: i))) }
+        return out
+    }
 
     func copy() -> JObject {
         let o = JObject()
         o.keys = keys
-        o.dict = dict
+        o.values = (0..<keys.count).map { value(at: $0) }
         return o
     }
 }
@@ -114,9 +162,7 @@ extension Value {
         case .string(let s): self = .string(s)
         case .array(let a): self = .array(JArray(a.map(Value.init(json:))))
         case .object(let o):
-            let obj = JObject(capacity: o.count)
-            for (k, v) in o { obj[k] = Value(json: v) }
-            self = .object(obj)
+            self = .object(JObject(json: o))
         }
     }
 
@@ -126,7 +172,7 @@ extension Value {
         switch self {
         case .null: return .null
         case .bool(let b): return .bool(b)
-        case .number(let d): return .number(jsonNumber(d))
+        case .number(let d): return d.isFinite ? .number(jsonNumber(d)) : .null
         case .string(let s): return .string(s)
         case .array(let a): return .array(a.items.map { $0.toJSON() ?? .null })
         case .object(let o):
@@ -333,4 +379,10 @@ func deepClone(_ v: Value) -> Value {
         return .object(c)
     default: return v
     }
+}
+
+/// A double as an `Int`, clamped to ±2^52 (NaN → 0): never traps on user-supplied numbers.
+@inline(__always) func clampInt(_ d: Double) -> Int {
+    if d.isNaN { return 0 }
+    return Int(min(max(d, -4_503_599_627_370_496), 4_503_599_627_370_496))
 }

@@ -68,6 +68,8 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         let a = try eval("$random(42)"), b = try eval("$random(42)"), c = try eval("$random(43)")
         #expect(a == b)
         #expect(a != c)
+        // java.util.Random(42).nextDouble()
+        #expect(a == .double(0.7275636800328681))
         let values = try #require(try eval("[1..200].$random()")?.arrayValue)
         #expect(values.count == 200)
         for v in values {
@@ -164,6 +166,35 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         #expect(try eval("$states.input.missing", bindings: ["states": states]) == nil)
     }
 
+    @Test(arguments: [
+        ("$formatBase(1e30, 2)", "\"1100100111110010110010011100110100000100011001110101000000000000000000000000000000000000000000000000\""),
+        ("$formatBase(255, 16)", "\"ff\""),
+        ("[1,2,3][1e300]", "undefined"),
+        ("$fromMillis(1e300)", "D3137"),
+        ("$pad('x', 1e300)", "D3137"),
+        ("$partition([1,2], 1e300)", "[[1,2]]"),
+        ("$split('a,b', ',', 1e300)", "[\"a\",\"b\"]"),
+        ("1/0", "null"),  // Infinity, serialised as JSON.stringify does
+        ("$string(1/0)", "D3001"),
+    ])
+    func extremeNumbersNeverTrap(_ source: String, _ expected: String) {
+        var outcome: String
+        do {
+            outcome = try eval(source).map { JSONWriter.string($0) } ?? "undefined"
+        } catch {
+            outcome = (error as? JSONataError)?.code ?? "?"
+        }
+        #expect(outcome == expected)
+    }
+
+    @Test func referencesAreReportedForDefinitionChecks() throws {
+        let e = try JSONataExpression("{'a': $states.result.Payload, 'b': $states.input[0].x, 'c': $count($states), 'd': $x}")
+        #expect(Set(e.fieldPaths(following: "states")) == [["result", "Payload"], ["input"], []])
+        #expect(e.referencedVariables == ["states", "x", "count"])
+        #expect(try JSONataExpression("$states.input.a").fieldPaths(following: "states") == [["input", "a"]])
+        #expect(try JSONataExpression("1 + 2").fieldPaths(following: "states").isEmpty)
+    }
+
     @Test func functionResultsAreDistinguishedFromUndefined() throws {
         let fn = try JSONataExpression("function($x){$x}")
         #expect(try fn.evaluateResult(input: nil) == .function)
@@ -192,6 +223,60 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         }
         // Tail calls do not nest.
         #expect(try eval("($f := function($n, $acc){ $n = 0 ? $acc : $f($n - 1, $acc + 1) }; $f(5000, 0))", environment: env) == .int(5000))
+    }
+}
+
+@Suite struct StackSafetyTests {
+    /// Runs `body` on a thread with a 512 KiB stack.
+    static func onSmallStack(_ body: @escaping @Sendable () -> String) -> String {
+        let box = ResultBox<String>()
+        let thread = Thread {
+            box.value = body()
+            box.done.signal()
+        }
+        thread.stackSize = 512 * 1024
+        thread.start()
+        box.done.wait()
+        return box.value!
+    }
+
+    @Test func deepRecursionOnASmallStackFailsWithU1001() {
+        let outcome = Self.onSmallStack {
+            let env = JSONataEnvironment(maxDepth: .max)
+            do {
+                let r = try JSONataExpression("($f := function($n){ $n = 0 ? 0 : 1 + $f($n - 1) }; $f(100000))").evaluate(input: nil, environment: env)
+                return "result \(String(describing: r))"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "U1001")
+    }
+
+    @Test func deeplyNestedSourceIsRejectedNotACrash() {
+        let outcome = Self.onSmallStack {
+            let source = String(repeating: "(", count: 50_000) + "1" + String(repeating: ")", count: 50_000)
+            do {
+                _ = try JSONataExpression(source)
+                return "compiled"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "U1001")
+    }
+
+    @Test func longOperatorChainsEvaluateOrFailCleanly() {
+        let outcome = Self.onSmallStack {
+            let source = Array(repeating: "1", count: 20_000).joined(separator: " + ")
+            do {
+                let r = try JSONataExpression(source).evaluate(input: nil, environment: JSONataEnvironment(maxDepth: .max))
+                return r.map { "\($0)" } ?? "undefined"
+            } catch {
+                return (error as? JSONataError)?.code ?? "?"
+            }
+        }
+        #expect(outcome == "20000" || outcome == "U1001")
     }
 }
 
