@@ -4,6 +4,8 @@ import WorkStealing
 
 /// A unit of work on the pool.
 enum EngineJob: Sendable {
+    /// Arm the execution's deadline, then run its top frame.
+    case begin(Frame, ExecutionRun, deadlineMilliseconds: Int64)
     /// Run a frame until it suspends.
     case step(Frame, ExecutionRun)
     /// The execution's deadline passed.
@@ -30,13 +32,17 @@ final class Driver: Sendable {
     }
 
     func start(_ frame: Frame, run: ExecutionRun, deadlineMilliseconds: Int64) {
-        let handle = pool.schedule(.deadline(run), at: Self.deadline(after: deadlineMilliseconds, from: pool.now))
-        run.deadlineTimer.withLock { $0 = handle }
-        pool.submit(.step(frame, run))
+        // The deadline is armed from inside the job: scheduled from outside, an idle pool on the
+        // virtual clock could jump straight to it before the execution ever ran.
+        pool.submit(.begin(frame, run, deadlineMilliseconds: deadlineMilliseconds))
     }
 
     static func run(_ job: EngineJob, _ context: WorkerContext<EngineJob>) {
         switch job {
+        case .begin(let frame, let run, let deadlineMilliseconds):
+            let handle = context.schedule(.deadline(run), at: deadline(after: deadlineMilliseconds, from: context.now))
+            run.deadlineTimer.withLock { $0 = handle }
+            step(frame, run: run, context)
         case .step(let frame, let run):
             step(frame, run: run, context)
         case .deadline(let run):
