@@ -27,7 +27,7 @@ struct Workload {
 }
 
 enum Workloads {
-    static let standardNames = ["pass5", "choice", "map10", "parallel3", "task-retry", "wait"]
+    static let standardNames = ["pass5", "pass5-jsonata", "choice", "map10", "parallel3", "task-retry", "wait"]
 
     /// `Benchmarks/Workloads`: from the working directory (the package root under `swift run`),
     /// else next to this source file.

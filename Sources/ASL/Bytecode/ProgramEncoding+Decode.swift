@@ -507,6 +507,4 @@ extension ChoiceStringPattern {
     init(tokens: [Token]) { self.tokens = tokens }
 }
 
-extension JSONataTemplate {
-    init(root: Node) { self.root = root }
-}
+// JSONataTemplate.init(root:) (in the compiler) recomputes the variables and context use.

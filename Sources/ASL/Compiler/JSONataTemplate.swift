@@ -13,12 +13,41 @@ struct JSONataTemplate: Sendable {
     }
 
     let root: Node
+    /// Variables the expressions read (so evaluation binds only those).
+    let referencedVariables: Set<String>
+    /// Whether any expression may read `$states.context` (building it costs a few allocations).
+    let usesContext: Bool
 
-    init(constant: JSONValue, field: String) { root = .constant(constant) }
+    init(constant: JSONValue, field: String) {
+        root = .constant(constant)
+        referencedVariables = []
+        usesContext = false
+    }
+
+    init(root: Node) {
+        self.root = root
+        var variables = Set<String>()
+        var context = false
+        Self.visitExpressions(root) { e in
+            variables.formUnion(e.referencedVariables)
+            if e.fieldPaths(following: "states").contains(where: { $0.first == "context" || $0.isEmpty }) { context = true }
+        }
+        referencedVariables = variables
+        usesContext = context
+    }
 
     /// Compiles `value`; `field` names the field in error causes (`Output`, `Arguments`, ...).
     init(_ value: JSONValue, field: String) throws(StatesError) {
-        root = try Self.compile(value, fieldPath: field)
+        self.init(root: try Self.compile(value, fieldPath: field))
+    }
+
+    private static func visitExpressions(_ node: Node, _ body: (JSONataExpression) -> Void) {
+        switch node {
+        case .constant: break
+        case .expression(let e, _, _): body(e)
+        case .object(let fields): for (_, n) in fields { visitExpressions(n, body) }
+        case .array(let nodes): for n in nodes { visitExpressions(n, body) }
+        }
     }
 
     /// Like ``init(_:field:)`` but reports a compile error and falls back to a constant.

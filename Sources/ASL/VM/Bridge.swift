@@ -209,14 +209,22 @@ enum Bridge {
 
     // MARK: - JSONata mode
 
-    static func bindings(_ f: Frame, result: JSONValue?, errorOutput: JSONValue?, mapItem: (Int, JSONValue)? = nil) -> [String: JSONValue] {
-        var states = JSONObject(minimumCapacity: 4)
-        states["input"] = f.raw
-        if let result { states["result"] = result }
-        if let errorOutput { states["errorOutput"] = errorOutput }
-        states["context"] = contextObject(f, mapItem: mapItem)
-        var b = f.variables.all()
-        b["states"] = .object(states)
+    /// `$states` plus the workflow variables the template reads (only those: JSONata converts
+    /// every binding it is given).
+    static func bindings(_ template: JSONataTemplate, _ f: Frame, result: JSONValue?, errorOutput: JSONValue?,
+                         mapItem: (Int, JSONValue)? = nil) -> [String: JSONValue] {
+        var b: [String: JSONValue] = [:]
+        if template.referencedVariables.contains("states") {
+            var states = JSONObject(minimumCapacity: 4)
+            states["input"] = f.raw
+            if let result { states["result"] = result }
+            if let errorOutput { states["errorOutput"] = errorOutput }
+            if template.usesContext { states["context"] = contextObject(f, mapItem: mapItem) }
+            b["states"] = .object(states)
+        }
+        for name in template.referencedVariables where name != "states" {
+            if let v = f.variables.get(name) { b[name] = v }
+        }
         return b
     }
 
@@ -225,15 +233,15 @@ enum Bridge {
     }
 
     static func evaluate(_ template: JSONataTemplate, frame f: Frame, result: JSONValue?, errorOutput: JSONValue?, field: String) throws(StatesError) -> JSONValue {
-        try template.evaluate(bindings: bindings(f, result: result, errorOutput: errorOutput), environment: environment(f))
+        try template.evaluate(bindings: bindings(template, f, result: result, errorOutput: errorOutput), environment: environment(f))
     }
 
     static func evaluateItemSelectorJSONata(_ template: JSONataTemplate, frame f: Frame, index: Int, item: JSONValue) throws(StatesError) -> JSONValue {
-        try template.evaluate(bindings: bindings(f, result: nil, errorOutput: nil, mapItem: (index, item)), environment: environment(f))
+        try template.evaluate(bindings: bindings(template, f, result: nil, errorOutput: nil, mapItem: (index, item)), environment: environment(f))
     }
 
     static func evaluateCondition(_ template: JSONataTemplate, source: String, frame f: Frame) throws(StatesError) -> Bool {
-        let value = try template.evaluate(bindings: bindings(f, result: nil, errorOutput: nil), environment: environment(f))
+        let value = try template.evaluate(bindings: bindings(template, f, result: nil, errorOutput: nil), environment: environment(f))
         guard case .bool(let b) = value else {
             throw StatesError(StatesError.queryEvaluationError,
                               "The JSONata expression '\(JSONataTemplate.body(source) ?? Substring(source))' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '\(value.typeName)' for value: \(value.description)")
