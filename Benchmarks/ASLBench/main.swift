@@ -5,6 +5,7 @@ let suites: [(name: String, run: ([String]) -> Void)] = [
     ("compiler", CompilerBenchmarks.run),
     ("engine", EngineBenchmarks.run),
     ("pool", PoolBenchmarks.run),
+    ("scheduler", SchedulerBenchmarks.run),
     ("jsonata", JSONataBenchmarks.run),
 ]
 let arguments = Array(CommandLine.arguments.dropFirst())
