@@ -3,9 +3,11 @@ import Foundation
 // Message digests for `$hash` (AWS addition): MD5, SHA-1, SHA-256, SHA-384, SHA-512,
 // implemented here (RFC 1321, FIPS 180-4) so the module needs no crypto library.
 
-enum Digest {
-    /// The lowercase hex digest of `bytes`, or nil for an unknown algorithm name.
-    static func hex(algorithm: String, _ bytes: [UInt8]) -> String? {
+/// Message digests shared by JSONata's `$hash` and ASL's `States.Hash`.
+public enum Digest {
+    /// The lowercase hex digest of `bytes` for "MD5", "SHA-1", "SHA-256", "SHA-384" or
+    /// "SHA-512", or nil for an unknown algorithm name.
+    public static func hex(algorithm: String, _ bytes: [UInt8]) -> String? {
         let digest: [UInt8]
         switch algorithm {
         case "MD5": digest = md5(bytes)

@@ -1,4 +1,5 @@
 import ASLJSON
+import JSONata
 import Foundation
 
 /// A compiled intrinsic function call (`States.Format('{}', $.x)`, nested calls, …) in
@@ -230,18 +231,10 @@ enum IntrinsicEvaluator {
             let s = try string(0)
             let algorithm = try string(1)
             try checkLength(s, name)
-            let bytes = Array(s.utf8)
-            let digest: [UInt8]
-            switch algorithm {
-            case "MD5": digest = IntrinsicDigest.md5(bytes)
-            case "SHA-1": digest = IntrinsicDigest.sha1(bytes)
-            case "SHA-256": digest = IntrinsicDigest.sha256(bytes)
-            case "SHA-384": digest = IntrinsicDigest.sha512(bytes, sha384: true)
-            case "SHA-512": digest = IntrinsicDigest.sha512(bytes)
-            default:
+            guard let hex = Digest.hex(algorithm: algorithm, Array(s.utf8)) else {
                 throw IntrinsicFailure("The hashing algorithm '\(algorithm)' is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, SHA-512")
             }
-            return .string(IntrinsicDigest.hex(digest))
+            return .string(hex)
 
         case .jsonMerge:
             guard case .object(var merged) = args[0] else { throw typeError(name, 0, "object", args[0]) }
