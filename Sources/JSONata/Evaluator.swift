@@ -672,13 +672,16 @@ final class Evaluator {
             if try isNumeric(v), case .number(let d) = v { return .number(-d) }
             throw RawError("D1002", position: expr.position, token: "-", value: v)
         case "[":
-            var result = JArray()
+            // `result` is new and unshared: appending in place is `appendValues` without copies.
+            let result = JArray()
             for item in expr.expressions {
                 guard let value = try evaluate(item, input, env) else { continue }
                 if item.kind == .unary && item.value == "[" {
                     result.append(value)
+                } else if case .array(let a) = value {
+                    result.items.append(contentsOf: a.items)
                 } else {
-                    result = appendValues(.array(result), value)!.arrayValue!
+                    result.append(value)
                 }
             }
             if expr.consarray { result.cons = true }
@@ -705,7 +708,7 @@ final class Evaluator {
             let result = JObject(capacity: pairs.count)
             for (i, pair) in pairs.enumerated() {
                 guard let k = keys[i] else { continue }
-                if let value = try evaluate(pair.1, inputValue, env) { result[k] = value }
+                if let value = try evaluate(pair.1, inputValue, env) { result.appendNew(k, value) }
             }
             return .object(result)
         }

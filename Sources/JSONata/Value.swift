@@ -203,6 +203,15 @@ final class JObject {
         }
     }
 
+    /// Appends a field whose key is known not to be present.
+    func appendNew(_ key: String, _ value: Value) {
+        pristine = false
+        ensureVals()
+        extraKeys.append(key)
+        vals.append(value)
+        index?[key] = extraKeys.count - 1
+    }
+
     var entries: [(String, Value)] {
         let n = count
         var out: [(String, Value)] = []
