@@ -294,7 +294,14 @@ func isCanonicalJSON(_ v: JSONValue) -> Bool {
 }
 
 func isCanonicalJSON(_ o: JSONObject) -> Bool {
-    for (_, x) in o where !isCanonicalJSON(x) { return false }
+    for i in 0..<o.count {
+        switch o.value(at: i) {
+        case .null, .bool, .string: continue
+        case .number(let n): if !isCanonicalNumber(n) { return false }
+        case .array(let a): if !isCanonicalJSON(.array(a)) { return false }
+        case .object(let x): if !isCanonicalJSON(x) { return false }
+        }
+    }
     return true
 }
 
