@@ -39,13 +39,13 @@ final class Frame {
     }
 
     /// Looks a variable up; `builtin` is the library function of that name, resolved at compile time.
-    func lookup(_ name: String, builtin: Builtin?) -> Value? {
+    func lookup(_ name: String, builtin: Value?) -> Value? {
         var f: Frame? = self
         while let frame = f {
             for b in frame.bindings where b.name == name { return b.value }
             f = frame.parent
         }
-        return builtin.map { .function(JFunction(.builtin($0))) }
+        return builtin
     }
 }
 
@@ -107,25 +107,26 @@ final class Evaluator {
     /// The evaluation's timestamp: read from the clock once, on first use.
     lazy var timestamp: Double = environment.clock()
     @exclusivity(unchecked) var depth = 0
+    /// An object converted from JSON was modified in place (by a transform whose `$clone` does
+    /// not copy): JSON kept by its containers may be stale, so results are converted in full.
+    @exclusivity(unchecked) var mutatedJSONObject = false
     let maxDepth: Int
-    @exclusivity(unchecked) private var builtinCache: [String: Value] = [:]
     lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
     @exclusivity(unchecked) private var steps = 0
-    private let deadline: UInt64?
+    /// The time limit in nanoseconds; the clock is first read at the first deadline check
+    /// (after 1024 steps), so short evaluations never read it.
+    private let timeLimit: UInt64?
+    @exclusivity(unchecked) private var deadline: UInt64 = 0
     private let stackLimit = StackGuard.limit()
 
     init(environment: JSONataEnvironment) {
-        self.deadline = environment.timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
+        self.timeLimit = environment.timeLimit.map { UInt64($0 * 1e9) }
         self.environment = environment
         self.maxDepth = environment.maxDepth
     }
 
     func builtin(_ name: String) -> Value? {
-        if let v = builtinCache[name] { return v }
-        guard let b = builtinTable[name] else { return nil }
-        let v = Value.function(JFunction(.builtin(b)))
-        builtinCache[name] = v
-        return v
+        builtinFunctions[name]
     }
 
     // MARK: evaluate
@@ -138,7 +139,7 @@ final class Evaluator {
         defer { depth -= 1 }
         if depth > maxDepth || StackGuard.current() < stackLimit { throw depthError(expr) }
         steps &+= 1
-        if steps & 0x3FF == 0, deadline != nil { try checkDeadline(expr) }
+        if steps & 0x3FF == 0, timeLimit != nil { try checkDeadline(expr) }
         let result: Value?
         switch expr.kind {
         case .path: result = try evaluatePath(expr, input, env)
@@ -162,7 +163,10 @@ final class Evaluator {
     @inline(never) private func depthError(_ expr: Node) -> RawError { RawError("U1001", position: expr.position) }
 
     @inline(never) private func checkDeadline(_ expr: Node) throws(RawError) {
-        if let deadline, DispatchTime.now().uptimeNanoseconds > deadline {
+        guard let timeLimit else { return }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if deadline == 0 { deadline = now + timeLimit; return }
+        if now > deadline {
             var e = RawError("U1001", position: expr.position)
             e.message = "Expression evaluation timeout: Check for infinite loop"
             throw e
@@ -668,13 +672,16 @@ final class Evaluator {
             if try isNumeric(v), case .number(let d) = v { return .number(-d) }
             throw RawError("D1002", position: expr.position, token: "-", value: v)
         case "[":
-            var result = JArray()
+            // `result` is new and unshared: appending in place is `appendValues` without copies.
+            let result = JArray()
             for item in expr.expressions {
                 guard let value = try evaluate(item, input, env) else { continue }
                 if item.kind == .unary && item.value == "[" {
                     result.append(value)
+                } else if case .array(let a) = value {
+                    result.items.append(contentsOf: a.items)
                 } else {
-                    result = appendValues(.array(result), value)!.arrayValue!
+                    result.append(value)
                 }
             }
             if expr.consarray { result.cons = true }
@@ -701,7 +708,7 @@ final class Evaluator {
             let result = JObject(capacity: pairs.count)
             for (i, pair) in pairs.enumerated() {
                 guard let k = keys[i] else { continue }
-                if let value = try evaluate(pair.1, inputValue, env) { result[k] = value }
+                if let value = try evaluate(pair.1, inputValue, env) { result.appendNew(k, value) }
             }
             return .object(result)
         }
@@ -967,7 +974,10 @@ final class Evaluator {
                         guard case .object(let u) = update else {
                             throw RawError("T2011", position: expr.update!.position, value: update)
                         }
-                        if case .object(let m) = match { for (k, v) in u.entries { m[k] = v } }
+                        if case .object(let m) = match {
+                            if m.fromJSON { ev.mutatedJSONObject = true }
+                            for (k, v) in u.entries { m[k] = v }
+                        }
                     }
                     if let del = expr.delete, let deletions = try ev.evaluate(del, match, env) {
                         let list: [Value]
@@ -975,7 +985,10 @@ final class Evaluator {
                         guard list.allSatisfy({ if case .string = $0 { return true }; return false }) else {
                             throw RawError("T2012", position: del.position, value: deletions)
                         }
-                        if case .object(let m) = match { for case .string(let k) in list { m[k] = nil } }
+                        if case .object(let m) = match {
+                            if m.fromJSON { ev.mutatedJSONObject = true }
+                            for case .string(let k) in list { m[k] = nil }
+                        }
                     }
                 }
             }

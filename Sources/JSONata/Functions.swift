@@ -109,6 +109,10 @@ private func nextMatch(_ ev: Evaluator, _ m: MatchResult) throws(RawError) -> Ma
 
 // MARK: - Table
 
+/// One function value per library function, shared by all evaluations (immutable: a
+/// `.builtin` function has no state).
+nonisolated(unsafe) let builtinFunctions: [String: Value] = builtinTable.mapValues { .function(JFunction(.builtin($0))) }
+
 let builtinTable: [String: Builtin] = {
     var t: [String: Builtin] = [:]
     func def(_ name: String, _ sig: String?, _ arity: Int, _ impl: @escaping Builtin.Impl) {
@@ -544,7 +548,7 @@ let builtinTable: [String: Builtin] = {
     def("merge", "<a<o>:o>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let x = arr(a, 0) else { return nil }
         let result = JObject()
-        for case .object(let o) in x.items { for (k, v) in o.entries { result[k] = v } }
+        for case .object(let o) in x.items { result.merge(o) }
         return .object(result)
     }
     def("reverse", "<a:a>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in

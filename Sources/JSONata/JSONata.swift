@@ -93,15 +93,19 @@ public struct JSONataExpression: Sendable {
     /// Evaluates the expression, distinguishing *undefined* from a function result (which is
     /// not JSON; AWS reports "returned an unsupported result type").
     public func evaluateResult(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
+        let evaluator = Evaluator(environment: environment)
+        let frame = Frame(parent: nil, evaluator: evaluator)
+        frame.bindings.reserveCapacity(bindings.count + 1)
+        for (k, v) in bindings { frame.bind(k, Value(json: v)) }
         let result: Value?
         do {
-            result = try evaluateValue(input: input.map(Value.init(json:)), bindings: bindings.mapValues(Value.init(json:)), environment: environment)
+            result = try evaluateValue(input: input.map(Value.init(json:)), frame: frame, evaluator: evaluator)
         } catch {
             throw error.rendered()
         }
         guard let result else { return .undefined }
         if case .function = result { return .function }
-        return result.toJSON().map(JSONataResult.value) ?? .undefined
+        return result.toJSON(reuseJSON: !evaluator.mutatedJSONObject).map(JSONataResult.value) ?? .undefined
     }
 
     /// The names of all variables the expression references (without `$`; `$$` is `"$"`),
@@ -144,6 +148,11 @@ public struct JSONataExpression: Sendable {
         let evaluator = Evaluator(environment: environment)
         let frame = Frame(parent: nil, evaluator: evaluator)
         for (k, v) in bindings { frame.bind(k, v) }
+        return try evaluateValue(input: inputValue, frame: frame, evaluator: evaluator)
+    }
+
+    /// Evaluates with `frame` (a root frame of `evaluator` holding the bindings).
+    func evaluateValue(input inputValue: Value?, frame: Frame, evaluator: Evaluator) throws(RawError) -> Value? {
         var input = inputValue
         if case .array(let a)? = input, !a.sequence {
             let wrapper = Value.seq([.array(a)])

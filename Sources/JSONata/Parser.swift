@@ -69,7 +69,7 @@ final class Node: @unchecked Sendable {
     @exclusivity(unchecked) var seekingParent: [Slot]?
     @exclusivity(unchecked) var nextFunction: String?
     /// For variables: the library function of that name (used unless a binding shadows it).
-    @exclusivity(unchecked) var builtin: Builtin?
+    @exclusivity(unchecked) var builtin: Value?
 
     init(_ kind: Kind, _ value: String = "", position: Int = 0) {
         self.kind = kind
@@ -866,7 +866,7 @@ struct Parser {
             ancestorIndex += 1
             ancestry.append(result)
         case .variable:
-            expr.builtin = builtinTable[expr.value]
+            expr.builtin = builtinFunctions[expr.value]
             result = expr
         case .string, .number, .value, .wildcard, .descendant, .regex:
             result = expr

@@ -5,10 +5,21 @@ struct Signature: Sendable {
     enum Quantifier: Sendable { case one, optional, plus }
 
     struct Param: Sendable {
-        var symbols: Set<Character> = []
+        var symbols: Set<Character> = [] { didSet { mask = Signature.mask(symbols) } }
         var quantifier: Quantifier = .one
-        var type: String = ""
-        var subtype: String?
+        var type: String = "" { didSet { isArray = type == "a" } }
+        var subtype: String? { didSet { subtypeBit = subtype?.first.map { Signature.bit($0) } ?? 0 } }
+        /// `symbols`, `type == "a"` and the subtype's first symbol as bits (see `bit(_:)`), for the fast path.
+        var mask: UInt32 = 0
+        var isArray = false
+        var subtypeBit: UInt32 = 0
+
+        init(symbols: Set<Character> = [], type: String = "") {
+            self.symbols = symbols
+            self.type = type
+            mask = Signature.mask(symbols)
+            isArray = type == "a"
+        }
         var context = false
         var contextSymbols: Set<Character> = []
     }
@@ -84,6 +95,34 @@ struct Signature: Sendable {
         self.params = params
     }
 
+    /// A one-letter symbol as a bit (lowercase ASCII letters; others share bit 31).
+    static func bit(_ c: Character) -> UInt32 {
+        guard let a = c.asciiValue, a >= 97, a <= 122 else { return 1 << 31 }
+        return 1 << UInt32(a - 97)
+    }
+
+    static func mask(_ symbols: Set<Character>) -> UInt32 {
+        var m: UInt32 = 0
+        for c in symbols { m |= bit(c) }
+        return m
+    }
+
+    static let aBit: UInt32 = 1 << 0, mBit: UInt32 = 1 << 12
+
+    /// `bit(symbol(v))`.
+    @inline(__always) static func symbolBit(_ v: Value?) -> UInt32 {
+        guard let v else { return 1 << 12 }                  // m
+        switch v {
+        case .function: return 1 << 5                        // f
+        case .string: return 1 << 18                         // s
+        case .number: return 1 << 13                         // n
+        case .bool: return 1 << 1                            // b
+        case .null: return 1 << 11                           // l
+        case .array: return 1 << 0                           // a
+        case .object: return 1 << 14                         // o
+        }
+    }
+
     static func symbol(_ v: Value?) -> Character {
         guard let v else { return "m" }
         switch v {
@@ -133,11 +172,17 @@ struct Signature: Sendable {
             var simple = true
             for i in 0..<args.count {
                 let p = params[i]
-                let sym = Signature.symbol(args[i])
-                if p.quantifier == .plus || !p.symbols.contains(sym) || (p.type == "a" && sym != "a") || (p.subtype != nil && p.type == "a")
-                    || (p.context && sym == "m") {
+                let sym = Signature.symbolBit(args[i])
+                if p.quantifier == .plus || p.mask & sym == 0 || (p.isArray && sym != Signature.aBit)
+                    || (p.context && sym == Signature.mBit) {
                     simple = false
                     break
+                }
+                if p.isArray && p.subtype != nil {
+                    // An array whose items all have the subtype's symbol passes unchanged.
+                    guard case .array(let arr)? = args[i] else { simple = false; break }
+                    for item in arr.items where Signature.symbolBit(item) != p.subtypeBit { simple = false; break }
+                    if !simple { break }
                 }
             }
             if simple { return args }

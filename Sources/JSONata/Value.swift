@@ -9,8 +9,15 @@ import Foundation
 // Values are created per evaluation and never shared between threads; only the compiled AST is.
 
 /// An array, with the flags JSONata attaches to its sequences.
+///
+/// An array converted from JSON converts its items lazily and keeps the JSON until it is
+/// modified, so returning it unchanged converts back in O(1).
 final class JArray {
-    @exclusivity(unchecked) var items: [Value]
+    @exclusivity(unchecked) private var storage: [Value]
+    /// The JSON this array was converted from, while its items are unmodified.
+    @exclusivity(unchecked) private(set) var json: [JSONValue]?
+    /// `storage` not yet converted from `json`.
+    @exclusivity(unchecked) private var pending = false
     /// A result sequence (singleton sequences collapse to their item).
     var sequence = false
     /// Built by `[]`: a singleton is kept as an array.
@@ -23,59 +30,150 @@ final class JArray {
     var cons = false
 
     init(_ items: [Value] = [], sequence: Bool = false) {
-        self.items = items
+        self.storage = items
         self.sequence = sequence
     }
 
-    var count: Int { items.count }
-    subscript(i: Int) -> Value { items[i] }
+    init(json: [JSONValue]) {
+        storage = []
+        self.json = json
+        pending = !json.isEmpty
+    }
+
+    @inline(never) private func materialize() {
+        pending = false
+        let j = json!
+        var out: [Value] = []
+        out.reserveCapacity(j.count)
+        for v in j { out.append(Value(json: v)) }
+        storage = out
+    }
+
+    var items: [Value] {
+        get {
+            if pending { materialize() }
+            return storage
+        }
+        _modify {
+            if pending { materialize() }
+            json = nil
+            yield &storage
+        }
+        set {
+            pending = false
+            json = nil
+            storage = newValue
+        }
+    }
+
+    var count: Int { pending ? json!.count : storage.count }
+    subscript(i: Int) -> Value {
+        if pending { materialize() }
+        return storage[i]
+    }
     func append(_ v: Value) { items.append(v) }
 }
 
-/// An object: keys in insertion order. Objects converted from JSON convert their values
-/// lazily, on first access (most expressions touch a few fields of a large `$states`).
-/// Small objects are searched linearly; larger ones get a hash index.
+/// An object: keys in insertion order. Objects converted from JSON read their keys from the
+/// JSON and convert their values lazily, on first access (most expressions touch a few fields
+/// of a large `$states`); until modified they keep the JSON, so returning one unchanged
+/// converts back in O(1). Small objects are searched linearly; larger ones get a hash index.
+///
+/// Layout: the first `base.count` fields are `base`'s keys (positions as in `base`), followed
+/// by `extraKeys`; `vals[i]` is the converted value, `nil` for a base value not yet converted
+/// (`vals` is empty until needed).
 final class JObject {
-    @exclusivity(unchecked) private(set) var keys: [String] = []
-    @exclusivity(unchecked) private var values: [Value?] = []
-    @exclusivity(unchecked) private var source: JSONObject?
+    @exclusivity(unchecked) private var base: JSONObject
+    @exclusivity(unchecked) private var extraKeys: [String] = []
+    @exclusivity(unchecked) private var vals: [Value?] = []
     @exclusivity(unchecked) private var index: [String: Int]?
+    /// The object is exactly `base` (converted from JSON, unmodified).
+    @exclusivity(unchecked) private var pristine: Bool
+    /// A base field has been replaced (its converted value may differ from the JSON).
+    @exclusivity(unchecked) private var dirtyBase = false
+    /// Converted from JSON (so possibly reachable from another JSON-backed value).
+    let fromJSON: Bool
     private static let indexThreshold = 12
 
-    init() {}
+    init() {
+        base = JSONObject()
+        fromJSON = false
+        pristine = false
+    }
 
     init(capacity: Int) {
-        keys.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        base = JSONObject()
+        fromJSON = false
+        pristine = false
+        extraKeys.reserveCapacity(capacity)
+        vals.reserveCapacity(capacity)
     }
 
     init(json: JSONObject) {
-        source = json
-        keys = Array(json.keys)
-        values = [Value?](repeating: nil, count: keys.count)
+        base = json
+        fromJSON = true
+        pristine = true
     }
 
-    var count: Int { keys.count }
-    var isEmpty: Bool { keys.isEmpty }
+    /// The JSON this object was converted from, while it is unmodified.
+    var json: JSONObject? { pristine ? base : nil }
+
+    var count: Int { base.count + extraKeys.count }
+    var isEmpty: Bool { count == 0 }
+    var keys: [String] {
+        if base.isEmpty { return extraKeys }
+        return Array(base.keys) + extraKeys
+    }
 
     private func position(of key: String) -> Int? {
-        if keys.count <= JObject.indexThreshold {
-            for i in 0..<keys.count where keys[i] == key { return i }
+        if !base.isEmpty, let i = base.index(forKey: key) { return i }
+        if extraKeys.isEmpty { return nil }
+        if extraKeys.count <= JObject.indexThreshold {
+            for i in 0..<extraKeys.count where extraKeys[i] == key { return base.count + i }
             return nil
         }
         if index == nil {
-            var ix = [String: Int](minimumCapacity: keys.count)
-            for (i, k) in keys.enumerated() { ix[k] = i }
+            var ix = [String: Int](minimumCapacity: extraKeys.count)
+            for (i, k) in extraKeys.enumerated() { ix[k] = i }
             index = ix
         }
-        return index![key]
+        return index![key].map { base.count + $0 }
     }
 
-    private func value(at i: Int) -> Value {
-        if let v = values[i] { return v }
-        let v = Value(json: source!.value(at: i))
-        values[i] = v
+    @inline(__always) private func ensureVals() {
+        if vals.isEmpty { vals = [Value?](repeating: nil, count: base.count) }
+    }
+
+    @inline(__always) private func value(at i: Int) -> Value {
+        if i < vals.count, let v = vals[i] { return v }
+        ensureVals()
+        let v = Value(json: base.value(at: i))
+        vals[i] = v
         return v
+    }
+
+    @inline(__always) private func key(at i: Int) -> String {
+        let n = base.count
+        return i < n ? base.key(at: i) : extraKeys[i - n]
+    }
+
+    /// Drops `base`: every field converted, keys in `extraKeys`.
+    @inline(never) private func detachBase() {
+        let n = base.count
+        guard n > 0 else { return }
+        var k: [String] = []
+        var v: [Value?] = []
+        k.reserveCapacity(count)
+        v.reserveCapacity(count)
+        for i in 0..<count {
+            k.append(key(at: i))
+            v.append(value(at: i))
+        }
+        base = JSONObject()
+        extraKeys = k
+        vals = v
+        index = nil
+        dirtyBase = false
     }
 
     subscript(key: String) -> Value? {
@@ -84,35 +182,134 @@ final class JObject {
             return value(at: i)
         }
         set {
+            pristine = false
             if let i = position(of: key) {
                 if let newValue {
-                    values[i] = newValue
+                    ensureVals()
+                    if i < base.count { dirtyBase = true }
+                    vals[i] = newValue
                 } else {
-                    for j in 0..<keys.count where values[j] == nil { values[j] = value(at: j) }
-                    keys.remove(at: i)
-                    values.remove(at: i)
+                    detachBase()
+                    extraKeys.remove(at: i)
+                    vals.remove(at: i)
                     index = nil
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
-                index?[key] = keys.count - 1
+                ensureVals()
+                extraKeys.append(key)
+                vals.append(newValue)
+                index?[key] = extraKeys.count - 1
             }
         }
     }
 
+    /// Appends a field whose key is known not to be present.
+    func appendNew(_ key: String, _ value: Value) {
+        pristine = false
+        ensureVals()
+        extraKeys.append(key)
+        vals.append(value)
+        index?[key] = extraKeys.count - 1
+    }
+
     var entries: [(String, Value)] {
+        let n = count
         var out: [(String, Value)] = []
-        out.reserveCapacity(keys.count)
-        for i in 0..<keys.count { out.append((keys[i], value(at: i))) }
+        out.reserveCapacity(n)
+        for i in 0..<n { out.append((key(at: i), value(at: i))) }
         return out
     }
 
+    /// Calls `body` with each key and value in order.
+    @inline(__always) func forEach<E: Error>(_ body: (String, Value) throws(E) -> Void) throws(E) {
+        let n = count
+        for i in 0..<n { try body(key(at: i), value(at: i)) }
+    }
+
+    /// Sets every field of `other` (as `self[k] = v` for each, in order); when `self` is
+    /// empty this shares `other`'s JSON and converted values.
+    func merge(_ other: JObject) {
+        if count == 0 && other.count > 0 {
+            base = other.base
+            extraKeys = other.extraKeys
+            vals = other.vals
+            index = other.index
+            dirtyBase = other.dirtyBase
+            pristine = false
+            return
+        }
+        other.forEach { (k: String, v: Value) in self[k] = v }
+    }
+
     func copy() -> JObject {
-        let o = JObject()
-        o.keys = keys
-        o.values = (0..<keys.count).map { value(at: $0) }
+        let o = fromJSON && pristine ? JObject(json: base) : JObject()
+        o.base = base
+        o.extraKeys = extraKeys
+        o.vals = vals
+        o.index = index
+        o.dirtyBase = dirtyBase
         return o
+    }
+
+    /// Converts to a JSON object (see ``Value/toJSON(reuseJSON:)``).
+    func toJSON(reuseJSON: Bool) -> JSONObject {
+        if reuseJSON && pristine && isCanonicalJSON(base) { return base }
+        let n = base.count
+        var obj: JSONObject
+        if reuseJSON && n > 0 && isCanonicalJSON(base) {
+            // Start from the JSON; rewrite only the converted base fields and add the others.
+            obj = base
+            // Unless a base field was replaced, converted base fields are unchanged (in-place
+            // changes of nested objects turn `reuseJSON` off).
+            if dirtyBase {
+                for i in 0..<n {
+                    guard let v = vals[i] else { continue }
+                    obj[base.key(at: i)] = v.toJSON(reuseJSON: true)
+                }
+            }
+        } else {
+            obj = JSONObject(minimumCapacity: count)
+            for i in 0..<n {
+                if let j = value(at: i).toJSON(reuseJSON: reuseJSON) { obj[base.key(at: i)] = j }
+            }
+        }
+        for i in 0..<extraKeys.count {
+            if let j = vals[n + i]!.toJSON(reuseJSON: reuseJSON) { obj[extraKeys[i]] = j }
+        }
+        return obj
+    }
+}
+
+/// Whether converting `v` to a JSONata value and back gives `v` (numbers are doubles in
+/// JSONata: integers beyond ±2^53, integral doubles and big integers do not round-trip).
+func isCanonicalJSON(_ v: JSONValue) -> Bool {
+    switch v {
+    case .null, .bool, .string: return true
+    case .number(let n): return isCanonicalNumber(n)
+    case .array(let a):
+        for x in a where !isCanonicalJSON(x) { return false }
+        return true
+    case .object(let o): return isCanonicalJSON(o)
+    }
+}
+
+func isCanonicalJSON(_ o: JSONObject) -> Bool {
+    for i in 0..<o.count {
+        switch o.value(at: i) {
+        case .null, .bool, .string: continue
+        case .number(let n): if !isCanonicalNumber(n) { return false }
+        case .array(let a): if !isCanonicalJSON(.array(a)) { return false }
+        case .object(let x): if !isCanonicalJSON(x) { return false }
+        }
+    }
+    return true
+}
+
+@inline(__always) func isCanonicalNumber(_ n: JSONNumber) -> Bool {
+    switch n {
+    case .int(let i): return i >= -9_007_199_254_740_992 && i <= 9_007_199_254_740_992
+    case .double(let d): return !(d.rounded(.towardZero) == d && abs(d) <= 9_007_199_254_740_992) && d.isFinite
+    case .big: return false
     }
 }
 
@@ -160,7 +357,7 @@ extension Value {
         case .bool(let b): self = .bool(b)
         case .number(let n): self = .number(n.doubleValue)
         case .string(let s): self = .string(s)
-        case .array(let a): self = .array(JArray(a.map(Value.init(json:))))
+        case .array(let a): self = .array(JArray(json: a))
         case .object(let o):
             self = .object(JObject(json: o))
         }
@@ -168,17 +365,22 @@ extension Value {
 
     /// Converts to JSON: integral doubles in the safe range become integers, functions become
     /// undefined (omitted from objects, `null` in arrays, as `JSON.stringify` does).
-    func toJSON() -> JSONValue? {
+    /// `reuseJSON`: unmodified values converted from JSON return that JSON (valid unless an
+    /// object converted from JSON was modified in place, see `Evaluator.mutatedJSONObject`).
+    func toJSON(reuseJSON: Bool = true) -> JSONValue? {
         switch self {
         case .null: return .null
         case .bool(let b): return .bool(b)
         case .number(let d): return d.isFinite ? .number(jsonNumber(d)) : .null
         case .string(let s): return .string(s)
-        case .array(let a): return .array(a.items.map { $0.toJSON() ?? .null })
+        case .array(let a):
+            if reuseJSON, let j = a.json, isCanonicalJSON(.array(j)) { return .array(j) }
+            var out: [JSONValue] = []
+            out.reserveCapacity(a.count)
+            for item in a.items { out.append(item.toJSON(reuseJSON: reuseJSON) ?? .null) }
+            return .array(out)
         case .object(let o):
-            var obj = JSONObject(minimumCapacity: o.count)
-            for (k, v) in o.entries { if let j = v.toJSON() { obj.setValue(j, forKey: k) } }
-            return .object(obj)
+            return .object(o.toJSON(reuseJSON: reuseJSON))
         case .function: return nil
         }
     }
