@@ -178,6 +178,13 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         if n + 1 > Self.indexThreshold && storage.header.index == nil { rebuildIndex() }
     }
 
+    /// Replaces the value at position `i` (0 ≤ i < count), keeping its key and position.
+    @inlinable public mutating func setValue(_ value: JSONValue, at i: Int) {
+        precondition(i >= 0 && i < count, "JSONObject index out of range")
+        makeUnique(capacity: count)
+        storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+    }
+
     /// Removes the field `key` (later fields move up one position) and returns its value.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {

@@ -49,6 +49,17 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Whether the path selects one existing node (only `.name` / `['name']` / `[index]`
+    /// steps, negative indexes included): its result is a subtree of the root.
+    var isSingleNode: Bool {
+        steps.allSatisfy {
+            switch $0 {
+            case .field, .index: return true
+            default: return false
+            }
+        }
+    }
+
     /// Whether the path is exactly `$` (the whole input).
     public var isWholeInput: Bool { root == .input && steps.isEmpty }
 

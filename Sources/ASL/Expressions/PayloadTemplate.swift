@@ -61,7 +61,10 @@ public struct PayloadTemplate: Sendable {
             case .constant(let v): return v
             case .expression(let e, let field): return try e.evaluate(context, field: field)
             case .object(var object, let slots):
-                for slot in slots { object.setValue(try slot.node.evaluate(context), forKey: slot.key) }
+                for slot in slots {
+                    let value = try slot.node.evaluate(context)
+                    if slot.position >= 0 { object.setValue(value, at: slot.position) } else { object.setValue(value, forKey: slot.key) }
+                }
                 return .object(object)
             case .array(var array, let slots):
                 for slot in slots { array[slot.index] = try slot.node.evaluate(context) }
@@ -70,7 +73,9 @@ public struct PayloadTemplate: Sendable {
         }
     }
 
-    struct ObjectSlot: Sendable { let key: String; let node: Node }
+    /// `position`: the key's place in the skeleton, filled in by `compile` once the skeleton is
+    /// complete; -1 (look the key up) for slots built elsewhere (the bytecode decoder).
+    struct ObjectSlot: Sendable { let key: String; var position = -1; let node: Node }
     struct ArraySlot: Sendable { let index: Int; let node: Node }
 
     let root: Node
@@ -117,6 +122,7 @@ public struct PayloadTemplate: Sendable {
                     }
                 }
             }
+            for i in slots.indices { slots[i].position = skeleton.index(forKey: slots[i].key)! }
             return slots.isEmpty ? .constant(.object(skeleton)) : .object(skeleton, slots)
         case .array(let array):
             var skeleton: [JSONValue] = []

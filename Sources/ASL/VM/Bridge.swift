@@ -42,15 +42,24 @@ enum Bridge {
         return .object(o)
     }
 
+    /// Each closure captures exactly one object (the frame, its scope, the execution), which
+    /// Swift uses as the closure context directly: building a context allocates nothing
+    /// (except for a Map item selector, whose `$$` also captures the item).
     static func context(_ f: Frame, input: JSONValue, mapItem: (Int, JSONValue)? = nil) -> ExpressionContext {
         let variables = f.variables
-        let environment = f.execution.environment
+        let execution = f.execution
+        let lazyContextObject: () -> JSONValue
+        if let mapItem {
+            lazyContextObject = { contextObject(f, mapItem: mapItem) }
+        } else {
+            lazyContextObject = { contextObject(f) }
+        }
         return ExpressionContext(
-            input: input, lazyContextObject: { contextObject(f, mapItem: mapItem) },
+            input: input, lazyContextObject: lazyContextObject,
             variable: { variables.get($0) },
-            uuid: { environment.uuid() },
+            uuid: { execution.environment.uuid() },
             randomInteger: { lower, upper in
-                lower + Int64((environment.random() * Double(upper - lower)).rounded(.down))
+                lower + Int64((execution.environment.random() * Double(upper - lower)).rounded(.down))
             })
     }
 
@@ -81,6 +90,14 @@ enum Bridge {
     static func mayExceed(_ value: JSONValue, limit: Int) -> Bool {
         var budget = limit
         return exceedsBound(value, &budget)
+    }
+
+    /// The measure `mayExceed` bounds (string bytes as 6-byte escapes, 32 per number, …) of
+    /// `value` when it is at most `limit`, else -1. It is additive over the tree, so a
+    /// subtree never measures more than its whole.
+    static func sizeMetric(_ value: JSONValue, limit: Int) -> Int {
+        var budget = limit
+        return exceedsBound(value, &budget) ? -1 : limit - budget
     }
 
     private static func exceedsBound(_ value: JSONValue, _ budget: inout Int) -> Bool {

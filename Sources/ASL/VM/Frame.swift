@@ -16,6 +16,10 @@ final class Frame: @unchecked Sendable {
     var value: JSONValue = .null
     var result: JSONValue = .null
     var output: JSONValue = .null
+    /// Upper bounds of `Bridge.sizeMetric` for `raw` and `output` (-1: unknown). They let
+    /// `checkSize` skip the walk; every write of `raw`/`output` sets or clears its bound.
+    var rawBound = -1
+    var outputBound = -1
     var retryCount = 0
     var retryAttempts: [Int] = []
     var enteredEventId = 0

@@ -65,26 +65,37 @@ enum Interpreter {
                 case .resultSelector(let t):
                     f.result = try Bridge.evaluate(program.templates[Int(t)], input: f.result, frame: f)
                 case .resultPath(let r):
-                    f.output = try Bridge.set(f.result, at: program.referencePaths[Int(r)], in: f.raw, frame: f)
+                    let path = program.referencePaths[Int(r)]
+                    f.output = try Bridge.set(f.result, at: path, in: f.raw, frame: f)
+                    f.outputBound = resultPathBound(path, f)
                 case .resultReplace:
                     f.output = f.result
+                    f.outputBound = -1
                 case .resultDiscard:
                     f.output = f.raw
+                    f.outputBound = f.rawBound
                 case .outputFromValue:
                     f.output = f.value
+                    f.outputBound = -1
                 case .outputPath(let p):
-                    f.output = try Bridge.selectPath(program.paths[Int(p)], in: f.output, frame: f)
+                    let path = program.paths[Int(p)]
+                    f.output = try Bridge.selectPath(path, in: f.output, frame: f)
+                    // A single node of the old output (a subtree) measures no more than it.
+                    if !(path.root == .input && path.isSingleNode) { f.outputBound = -1 }
                 case .outputNull:
                     f.output = .object(JSONObject())
+                    f.outputBound = -1
                 case .assign(let a):
                     try evaluateAssign(program.assigns[Int(a)], frame: f, errorOutput: nil)
                 case .jsonataOutput(let t):
                     f.output = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: resultForJSONata(f), errorOutput: nil, field: "Output")
+                    f.outputBound = -1
                 case .checkSize:
-                    try checkSize(f.output, f)
+                    try checkOutputSize(f)
                 case .next(let s):
                     exit(f)
                     f.raw = f.output
+                    f.rawBound = f.outputBound
                     f.pc = program.states[Int(s)].entry
                 case .end:
                     exit(f)
@@ -93,6 +104,7 @@ enum Interpreter {
                     let target = try choose(program.choices[Int(c)], f)
                     exit(f)
                     f.raw = f.output
+                    f.rawBound = f.outputBound
                     f.pc = program.states[Int(target)].entry
                 case .fail(let spec):
                     let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
@@ -147,6 +159,30 @@ enum Interpreter {
             }
             return d
         }())
+    }
+
+    /// `checkSize` of `f.output`, skipped when its tracked bound is within the limit (then the
+    /// walk could not have found it larger); otherwise measured, and the bound recorded.
+    static func checkOutputSize(_ f: Frame) throws(StatesError) {
+        let bound = f.outputBound
+        if bound >= 0 && bound <= payloadLimit { return }
+        let measured = Bridge.sizeMetric(f.output, limit: payloadLimit)
+        if measured >= 0 { f.outputBound = measured; return }
+        try checkSize(f.output, f)
+    }
+
+    /// A bound of `sizeMetric` for `ResultPath` output: the raw input's, plus the result's,
+    /// plus per field step a new key and a new intermediate object (`{}`); -1 when unknown.
+    static func resultPathBound(_ path: ReferencePath, _ f: Frame) -> Int {
+        let result = Bridge.sizeMetric(f.result, limit: payloadLimit)
+        if result < 0 { return -1 }
+        let steps = path.path.steps
+        if steps.isEmpty { return result }
+        if f.rawBound < 0 { f.rawBound = Bridge.sizeMetric(f.raw, limit: payloadLimit) }
+        if f.rawBound < 0 { return -1 }
+        var bound = f.rawBound + result
+        for step in steps { if case .field(let name) = step { bound += 6 + 6 * name.utf8.count } }
+        return bound
     }
 
     static func checkSize(_ value: JSONValue, _ f: Frame) throws(StatesError) {
@@ -312,6 +348,7 @@ enum Interpreter {
                 if let a = rule.assign { try evaluateAssign(f.execution.program.assigns[Int(a)], frame: f, errorOutput: nil) }
                 if let o = rule.output {
                     f.output = try Bridge.evaluate(f.execution.program.jsonataTemplates[Int(o)], frame: f, result: nil, errorOutput: nil, field: "Output")
+                    f.outputBound = -1
                 }
                 return rule.next
             }
@@ -372,6 +409,7 @@ enum Interpreter {
                 errorOutput["Error"] = .string(error.error)
                 if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
                 let errorValue = JSONValue.object(errorOutput)
+                f.outputBound = -1
                 do throws(StatesError) {
                     f.pendingAssign.removeAll(keepingCapacity: true)
                     if let a = catcher.assign { try evaluateAssign(program.assigns[Int(a)], frame: f, errorOutput: errorValue) }
@@ -389,6 +427,8 @@ enum Interpreter {
                 }
                 exit(f)
                 f.raw = f.output
+                f.rawBound = -1
+                f.outputBound = -1
                 f.pc = program.states[Int(catcher.next)].entry
                 return nil
             }
