@@ -496,7 +496,7 @@ struct ProgramDecoder {
 // parts instead of being recompiled from definition JSON.
 
 extension PayloadTemplate {
-    init(root: Node) { self.root = root }
+    init(root: Node) { self.root = PayloadTemplate.resolvingPositions(root) }
 }
 
 extension ChoiceCondition {

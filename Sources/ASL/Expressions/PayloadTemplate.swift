@@ -78,6 +78,22 @@ public struct PayloadTemplate: Sendable {
     struct ObjectSlot: Sendable { let key: String; var position = -1; let node: Node }
     struct ArraySlot: Sendable { let index: Int; let node: Node }
 
+    /// `node` with every object slot's skeleton position filled in (for trees built outside
+    /// `compile`, such as by the `.aslc` decoder).
+    static func resolvingPositions(_ node: Node) -> Node {
+        switch node {
+        case .constant, .expression: return node
+        case .object(let skeleton, let slots):
+            return .object(skeleton, slots.map { slot in
+                var s = ObjectSlot(key: slot.key, node: resolvingPositions(slot.node))
+                s.position = skeleton.index(forKey: slot.key) ?? -1
+                return s
+            })
+        case .array(let skeleton, let slots):
+            return .array(skeleton, slots.map { ArraySlot(index: $0.index, node: resolvingPositions($0.node)) })
+        }
+    }
+
     let root: Node
 
     /// Compiles `template` (normally a JSON object).
