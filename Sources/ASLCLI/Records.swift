@@ -46,9 +46,9 @@ struct RecordFormatter: Sendable {
         let failed = outcome.status != .succeeded
         switch format {
         case .record:
-            return Line(stdout: JSONWriter.bytes(outcome.record), failed: failed)
+            return Line(stdout: Self.recordBytes(outcome), failed: failed)
         case .output:
-            if failed { return Line(stderr: JSONWriter.bytes(outcome.record), failed: true) }
+            if failed { return Line(stderr: Self.recordBytes(outcome), failed: true) }
             return Line(stdout: JSONWriter.bytes(outcome.output ?? .null), failed: false)
         case .aws:
             var o = JSONObject(minimumCapacity: 14)
@@ -67,6 +67,43 @@ struct RecordFormatter: Sendable {
             o["billingDetails"] = Self.billing(milliseconds: outcome.stopDate - outcome.startDate)
             return Line(stdout: JSONWriter.bytes(.object(o)), failed: failed)
         }
+    }
+
+    /// `outcome.record` serialized, written field by field without building the object first.
+    static func recordBytes(_ outcome: ExecutionOutcome) -> [UInt8] {
+        var w = JSONWriter(capacity: 384)
+        w.appendRaw("{\"executionArn\":")
+        w.write(string: outcome.executionArn)
+        w.appendRaw(",\"stateMachineArn\":")
+        w.write(string: outcome.stateMachineArn)
+        w.appendRaw(",\"name\":")
+        w.write(string: outcome.name)
+        switch outcome.status {
+        case .succeeded: w.appendRaw(",\"status\":\"SUCCEEDED\",\"startDate\":")
+        case .failed: w.appendRaw(",\"status\":\"FAILED\",\"startDate\":")
+        case .timedOut: w.appendRaw(",\"status\":\"TIMED_OUT\",\"startDate\":")
+        }
+        writeSeconds(outcome.startDate, into: &w)
+        w.appendRaw(",\"stopDate\":")
+        writeSeconds(outcome.stopDate, into: &w)
+        if let output = outcome.output {
+            w.appendRaw(",\"output\":")
+            w.write(output)
+        }
+        if let error = outcome.error {
+            w.appendRaw(",\"error\":")
+            w.write(string: error)
+        }
+        if let cause = outcome.cause {
+            w.appendRaw(",\"cause\":")
+            w.write(string: cause)
+        }
+        w.appendRaw(byte: 0x7D)
+        return w.bytes
+    }
+
+    private static func writeSeconds(_ ms: Int64, into w: inout JSONWriter) {
+        if ms % 1000 == 0 { w.write(JSONNumber.int(ms / 1000)) } else { w.write(JSONNumber.double(Double(ms) / 1000)) }
     }
 
     /// A FAILED line for input that never became an execution (bad JSON, too long, bad name).
