@@ -102,8 +102,30 @@ struct RecordFormatter: Sendable {
         return w.bytes
     }
 
-    private static func writeSeconds(_ ms: Int64, into w: inout JSONWriter) {
-        if ms % 1000 == 0 { w.write(JSONNumber.int(ms / 1000)) } else { w.write(JSONNumber.double(Double(ms) / 1000)) }
+    /// Epoch milliseconds as epoch seconds, written as `seconds(_:)` writes them.
+    static func writeSeconds(_ ms: Int64, into w: inout JSONWriter) {
+        if ms % 1000 == 0 { w.write(JSONNumber.int(ms / 1000)); return }
+        // Dates from 2001 to 2286: 13 significant digits, which is also the shortest form that
+        // round-trips (the double's precision is finer than a millisecond there), so Java's
+        // `1.795246147108E9` is the millisecond digits without trailing zeros.
+        guard ms >= 1_000_000_000_000 && ms < 10_000_000_000_000 else {
+            w.write(JSONNumber.double(Double(ms) / 1000))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+            var digits = ms
+            for i in stride(from: 13, through: 2, by: -1) {
+                buffer[i] = UInt8(truncatingIfNeeded: digits % 10) &+ 0x30
+                digits /= 10
+            }
+            buffer[0] = UInt8(truncatingIfNeeded: digits) &+ 0x30
+            buffer[1] = 0x2E
+            var end = 14
+            while buffer[end - 1] == 0x30 { end -= 1 }
+            buffer[end] = 0x45
+            buffer[end + 1] = 0x39
+            w.appendRaw(UnsafeBufferPointer(rebasing: buffer[0..<(end + 2)]))
+        }
     }
 
     /// A FAILED line for input that never became an execution (bad JSON, too long, bad name).
