@@ -5,15 +5,17 @@ import Darwin
 #endif
 
 /// One non-blank input line, with where it ends in the input (for the journal).
+///
+/// The line's bytes are not here: ``InputReader/next(into:mayBlock:)`` appends them to the
+/// caller's buffer.
 struct InputLine {
-    enum Content {
-        case bytes([UInt8])
-        /// Longer than the limit; the bytes were skipped as they streamed past.
-        case tooLong(byteCount: Int)
-    }
     /// 1-based line number in the whole input (counting lines skipped on resume).
     var number: Int
-    var content: Content
+    /// Where the line's bytes start in the caller's buffer (no trailing CR or newline).
+    var start: Int
+    /// The number of bytes appended; for a line over the limit, its full length (nothing appended).
+    var count: Int
+    var tooLong: Bool
     /// Byte offset just past this line's newline: resuming here starts at the next line.
     var endOffset: Int64
 }
@@ -26,23 +28,31 @@ struct InputError: Error {
 /// Reads NDJSON lines from a file descriptor, tracking byte offsets and line numbers.
 ///
 /// Unlike `NDJSONReader` it knows the absolute offset of every line (the journal records
-/// one) and it tells its owner when the next read would block, so results can be flushed
-/// while the producer is idle.
+/// one), it appends each line's bytes straight into a caller's buffer (a batch of lines, one
+/// allocation for many), and it tells its caller when the next read would block, so work
+/// batched so far can be handed on and results flushed while the producer is idle.
 struct InputReader {
+    enum Next {
+        case line(InputLine)
+        /// The next read would block (a pipe or terminal with nothing buffered); call again
+        /// with `mayBlock: true` to wait for input.
+        case wouldBlock
+        case end
+    }
+
     private let fd: Int32
     private let maxLineBytes: Int
     private var chunk: [UInt8]
     private var start = 0
     private var end = 0
-    private var line: [UInt8] = []
+    /// A line that spans reads, carried between chunks.
+    private var carry: [UInt8] = []
     private var skipping = -1  // ≥ 0 while discarding an oversized line: bytes seen so far
     private var lineNumber: Int
     /// Absolute offset of `chunk[end]`.
     private var offset: Int64
     private var eof = false
     private let checkBlocking: Bool
-    /// Called just before a read that would block (the input is a pipe or terminal with nothing buffered).
-    var willBlock: () -> Void = {}
 
     init(fileDescriptor: Int32, startOffset: Int64 = 0, startLine: Int = 0, maxLineBytes: Int, chunkSize: Int = 64 * 1024) {
         fd = fileDescriptor
@@ -54,13 +64,21 @@ struct InputReader {
         checkBlocking = fstat(fileDescriptor, &st) != 0 || (st.st_mode & S_IFMT) != S_IFREG
     }
 
-    /// The next non-blank line, or nil at the end of the input.
-    mutating func next() throws(InputError) -> InputLine? {
+    /// The next non-blank line (its bytes appended to `buffer`), `.wouldBlock` (only when
+    /// `mayBlock` is false), or `.end`.
+    mutating func next(into buffer: inout [UInt8], mayBlock: Bool) throws(InputError) -> Next {
         while true {
             if start == end {
-                if eof { return finishLine() }
-                let n = try fill()
-                if n == 0 { eof = true; continue }
+                if eof {
+                    if let record = finishLine(piece: 0..<0, into: &buffer) { return .line(record) }
+                    return .end
+                }
+                if !mayBlock && checkBlocking {
+                    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    if poll(&p, 1, 0) == 0 { return .wouldBlock }
+                }
+                if try fill() == 0 { eof = true }
+                continue
             }
             var newline = -1
             chunk.withUnsafeBufferPointer { p in
@@ -68,18 +86,23 @@ struct InputReader {
                     newline = p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 }
             }
-            let stop = newline >= 0 ? newline : end
-            let piece = stop - start
-            if skipping >= 0 {
-                skipping += piece
-            } else if line.count + piece > maxLineBytes {
-                skipping = line.count + piece
-                line.removeAll(keepingCapacity: true)
-            } else {
-                line.append(contentsOf: chunk[start..<stop])
+            if newline < 0 {
+                // The line continues in the next read: keep what we have.
+                let piece = end - start
+                if skipping >= 0 {
+                    skipping += piece
+                } else if carry.count + piece > maxLineBytes {
+                    skipping = carry.count + piece
+                    carry.removeAll(keepingCapacity: true)
+                } else {
+                    carry.append(contentsOf: chunk[start..<end])
+                }
+                start = end
+                continue
             }
-            start = newline >= 0 ? newline + 1 : end
-            if newline >= 0, let record = finishLine() { return record }
+            let piece = start..<newline
+            start = newline + 1
+            if let record = finishLine(piece: piece, into: &buffer) { return .line(record) }
         }
     }
 
@@ -87,10 +110,6 @@ struct InputReader {
     private var consumedOffset: Int64 { offset - Int64(end - start) }
 
     private mutating func fill() throws(InputError) -> Int {
-        if checkBlocking {
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&p, 1, 0) == 0 { willBlock() }
-        }
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -104,23 +123,36 @@ struct InputReader {
         }
     }
 
-    private mutating func finishLine() -> InputLine? {
-        let hadContent = skipping >= 0 || !line.isEmpty
+    /// Ends the line made of `carry` plus `chunk[piece]`.
+    private mutating func finishLine(piece: Range<Int>, into buffer: inout [UInt8]) -> InputLine? {
+        let hadContent = skipping >= 0 || !carry.isEmpty || !piece.isEmpty
         // Past the final newline with nothing buffered: the end.
         guard hadContent || !eof else { return nil }
         lineNumber += 1
         let endOffset = consumedOffset
-        defer { line.removeAll(keepingCapacity: true) }
-        if skipping >= 0 {
-            let count = skipping
+        if skipping >= 0 || carry.count + piece.count > maxLineBytes {
+            let count = skipping >= 0 ? skipping + piece.count : carry.count + piece.count
             skipping = -1
-            return InputLine(number: lineNumber, content: .tooLong(byteCount: count), endOffset: endOffset)
+            carry.removeAll(keepingCapacity: true)
+            return InputLine(number: lineNumber, start: buffer.count, count: count, tooLong: true, endOffset: endOffset)
         }
-        if line.last == 0x0D { line.removeLast() }
-        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+        let lineStart = buffer.count
+        if !carry.isEmpty {
+            buffer.append(contentsOf: carry)
+            carry.removeAll(keepingCapacity: true)
+        }
+        if !piece.isEmpty { buffer.append(contentsOf: chunk[piece]) }
+        if buffer.count > lineStart && buffer[buffer.count - 1] == 0x0D { buffer.removeLast() }
+        var blank = true
+        for i in lineStart..<buffer.count where !(buffer[i] == 0x20 || buffer[i] == 0x09 || buffer[i] == 0x0D) {
+            blank = false
+            break
+        }
+        if blank {
+            buffer.removeSubrange(lineStart...)
             return nil
         }
-        return InputLine(number: lineNumber, content: .bytes(line), endOffset: endOffset)
+        return InputLine(number: lineNumber, start: lineStart, count: buffer.count - lineStart, tooLong: false, endOffset: endOffset)
     }
 }
 

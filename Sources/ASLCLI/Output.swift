@@ -52,6 +52,22 @@ final class OutputChannel: Sendable {
         if full { flush() } else if wasEmpty { onFirstByte() }
     }
 
+    /// Appends several lines under one lock: `body` calls its argument once per line.
+    func appendLines(_ body: ((borrowing [UInt8]) -> Void) -> Void) {
+        let (wasEmpty, full) = buffer.withLock { b -> (Bool, Bool) in
+            let wasEmpty = b.bytes.isEmpty
+            let prefix = linePrefix
+            body { line in
+                if !prefix.isEmpty { b.bytes.append(contentsOf: prefix) }
+                b.bytes.append(contentsOf: line)
+                b.bytes.append(0x0A)
+            }
+            if wasEmpty && !b.bytes.isEmpty { b.since = monotonicNanoseconds() }
+            return (wasEmpty && !b.bytes.isEmpty, b.bytes.count >= threshold)
+        }
+        if full { flush() } else if wasEmpty { onFirstByte() }
+    }
+
     /// Appends bytes that are not a line (a progress update), written at the next flush.
     func appendRaw(_ bytes: [UInt8]) {
         buffer.withLock { b in

@@ -46,9 +46,9 @@ struct RecordFormatter: Sendable {
         let failed = outcome.status != .succeeded
         switch format {
         case .record:
-            return Line(stdout: JSONWriter.bytes(outcome.record), failed: failed)
+            return Line(stdout: Self.recordBytes(outcome), failed: failed)
         case .output:
-            if failed { return Line(stderr: JSONWriter.bytes(outcome.record), failed: true) }
+            if failed { return Line(stderr: Self.recordBytes(outcome), failed: true) }
             return Line(stdout: JSONWriter.bytes(outcome.output ?? .null), failed: false)
         case .aws:
             var o = JSONObject(minimumCapacity: 14)
@@ -66,6 +66,65 @@ struct RecordFormatter: Sendable {
             o["outputDetails"] = ["included": true]
             o["billingDetails"] = Self.billing(milliseconds: outcome.stopDate - outcome.startDate)
             return Line(stdout: JSONWriter.bytes(.object(o)), failed: failed)
+        }
+    }
+
+    /// `outcome.record` serialized, written field by field without building the object first.
+    static func recordBytes(_ outcome: ExecutionOutcome) -> [UInt8] {
+        var w = JSONWriter(capacity: 384)
+        w.appendRaw("{\"executionArn\":")
+        w.write(string: outcome.executionArn)
+        w.appendRaw(",\"stateMachineArn\":")
+        w.write(string: outcome.stateMachineArn)
+        w.appendRaw(",\"name\":")
+        w.write(string: outcome.name)
+        switch outcome.status {
+        case .succeeded: w.appendRaw(",\"status\":\"SUCCEEDED\",\"startDate\":")
+        case .failed: w.appendRaw(",\"status\":\"FAILED\",\"startDate\":")
+        case .timedOut: w.appendRaw(",\"status\":\"TIMED_OUT\",\"startDate\":")
+        }
+        writeSeconds(outcome.startDate, into: &w)
+        w.appendRaw(",\"stopDate\":")
+        writeSeconds(outcome.stopDate, into: &w)
+        if let output = outcome.output {
+            w.appendRaw(",\"output\":")
+            w.write(output)
+        }
+        if let error = outcome.error {
+            w.appendRaw(",\"error\":")
+            w.write(string: error)
+        }
+        if let cause = outcome.cause {
+            w.appendRaw(",\"cause\":")
+            w.write(string: cause)
+        }
+        w.appendRaw(byte: 0x7D)
+        return w.bytes
+    }
+
+    /// Epoch milliseconds as epoch seconds, written as `seconds(_:)` writes them.
+    static func writeSeconds(_ ms: Int64, into w: inout JSONWriter) {
+        if ms % 1000 == 0 { w.write(JSONNumber.int(ms / 1000)); return }
+        // Dates from 2001 to 2286: 13 significant digits, which is also the shortest form that
+        // round-trips (the double's precision is finer than a millisecond there), so Java's
+        // `1.795246147108E9` is the millisecond digits without trailing zeros.
+        guard ms >= 1_000_000_000_000 && ms < 10_000_000_000_000 else {
+            w.write(JSONNumber.double(Double(ms) / 1000))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+            var digits = ms
+            for i in stride(from: 13, through: 2, by: -1) {
+                buffer[i] = UInt8(truncatingIfNeeded: digits % 10) &+ 0x30
+                digits /= 10
+            }
+            buffer[0] = UInt8(truncatingIfNeeded: digits) &+ 0x30
+            buffer[1] = 0x2E
+            var end = 14
+            while buffer[end - 1] == 0x30 { end -= 1 }
+            buffer[end] = 0x45
+            buffer[end + 1] = 0x39
+            w.appendRaw(UnsafeBufferPointer(rebasing: buffer[0..<(end + 2)]))
         }
     }
 

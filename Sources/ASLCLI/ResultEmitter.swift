@@ -14,6 +14,11 @@ import Synchronization
 /// Flushing: an interactive output (pipe, terminal) is flushed when its oldest unwritten byte
 /// is 2 ms old, when the reader is about to block on input, and at the end; a regular file
 /// is written in 64 KiB batches or every 100 ms.
+///
+/// Wake-ups: while results are outstanding the writer polls (a short sleep after a small batch)
+/// rather than being signalled for every completion; completing threads signal it only when it
+/// sleeps with nothing outstanding. Ordered mode's reorder buffer is a ring indexed by sequence
+/// number (the window bounds how far ahead a completion can be).
 final class ResultEmitter: @unchecked Sendable {
     struct Item {
         var seq: Int
@@ -25,13 +30,16 @@ final class ResultEmitter: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var nextSeq = 0
-    private var pending: [Int: Item] = [:]
+    /// Ordered mode: items waiting for an earlier one, at `seq & (pending.count - 1)`.
+    private var pending: [Item?]
     private var ready: [Item] = []
     private var flushRequested = false
     private var poked = false
     private var totalItems: Int?
     /// The writer is blocked in `wait` and nobody has signalled it yet.
     private var writerWaiting = false
+    /// ... and no result is outstanding, so a completion must wake it (otherwise it polls).
+    private var writerIdle = false
 
     // Writer thread only.
     private var emitted = 0
@@ -62,6 +70,9 @@ final class ResultEmitter: @unchecked Sendable {
         self.journalEvery = max(1, windowSize)
         self.journal = journal
         self.position = (startOffset, startLine)
+        var capacity = 16
+        while capacity < min(windowSize, 4096) { capacity <<= 1 }
+        pending = ordered ? Array(repeating: nil, count: capacity) : []
     }
 
     /// The first I/O failure (results or journal), if any: the run stops reading input.
@@ -77,25 +88,39 @@ final class ResultEmitter: @unchecked Sendable {
     func complete(_ item: Item) {
         condition.lock()
         if ordered && item.seq != nextSeq {
-            pending[item.seq] = item
+            if item.seq - nextSeq >= pending.count { growPending(toHold: item.seq) }
+            pending[item.seq & (pending.count - 1)] = item
         } else {
             ready.append(item)
             if ordered {
                 nextSeq += 1
-                while let next = pending.removeValue(forKey: nextSeq) {
+                let mask = pending.count - 1
+                while let next = pending[nextSeq & mask] {
+                    pending[nextSeq & mask] = nil
                     ready.append(next)
                     nextSeq += 1
                 }
             }
         }
-        wakeWriter()
+        if writerIdle { wakeWriter() }
         condition.unlock()
+    }
+
+    /// Call with `condition` locked: makes the ring big enough for `seq` (normally the window
+    /// size already fits; this covers windows over the initial capacity).
+    private func growPending(toHold seq: Int) {
+        var capacity = pending.count
+        while seq - nextSeq >= capacity { capacity <<= 1 }
+        var grown = [Item?](repeating: nil, count: capacity)
+        for case let item? in pending { grown[item.seq & (capacity - 1)] = item }
+        pending = grown
     }
 
     /// Call with `condition` locked: one signal per writer sleep, however many lines arrive.
     private func wakeWriter() {
         if writerWaiting {
             writerWaiting = false
+            writerIdle = false
             condition.signal()
         }
     }
@@ -132,37 +157,73 @@ final class ResultEmitter: @unchecked Sendable {
     private func run() {
         let (stdout, stderr, extra) = channels
         let all = [stdout, stderr] + extra
+        var lastBatch = 0
+        var batch: [Item] = []
+        var poll = Self.pollMicroseconds
         while true {
+            // Results outstanding and the last batch small: let completions accumulate instead of
+            // being woken by each of them.
+            if lastBatch > 0 && lastBatch < Self.pollBatch && linesIn.load(ordering: .relaxed) > emitted {
+                usleep(UInt32(Self.pollMicroseconds))
+            }
             condition.lock()
             while ready.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
+                var deadline = nextDeadline(all)
+                if linesIn.load(ordering: .relaxed) > emitted {
+                    // Results outstanding: poll, backing off while nothing completes.
+                    let due = monotonicNanoseconds() &+ UInt64(poll) * 1000
+                    deadline = min(deadline ?? due, due)
+                    poll = min(poll * 2, Self.maxPollMicroseconds)
+                } else {
+                    writerIdle = true
+                }
                 writerWaiting = true
                 let signalled: Bool
-                if let deadline = nextDeadline(all) {
-                    signalled = condition.wait(until: deadline)
+                if let deadline {
+                    signalled = condition.wait(until: Self.date(deadline))
                 } else {
                     condition.wait()
                     signalled = true
                 }
                 writerWaiting = false
+                writerIdle = false
                 if !signalled { break }
             }
-            let batch = ready
-            ready.removeAll(keepingCapacity: true)
+            swap(&batch, &ready)
             let forced = flushRequested
             flushRequested = false
             poked = false
             let total = totalItems
             condition.unlock()
 
+            lastBatch = batch.count
+            if !batch.isEmpty { poll = Self.pollMicroseconds }
             var failedInBatch = 0
-            for item in batch {
-                if let bytes = item.line.stdout { stdout.append(bytes) }
-                if let bytes = item.line.stderr { stderr.append(bytes) }
-                if item.line.failed { failedInBatch += 1 }
-                done[item.seq] = (item.endOffset, item.lineNumber)
-                while let p = done.removeValue(forKey: prefixNext) {
-                    position = p
-                    prefixNext += 1
+            var toStderr = false
+            stdout.appendLines { add in
+                for item in batch {
+                    if let bytes = item.line.stdout { add(bytes) }
+                    if item.line.stderr != nil { toStderr = true }
+                    if item.line.failed { failedInBatch += 1 }
+                }
+            }
+            if toStderr {
+                stderr.appendLines { add in
+                    for item in batch { if let bytes = item.line.stderr { add(bytes) } }
+                }
+            }
+            if ordered {
+                if let last = batch.last {
+                    position = (last.endOffset, last.lineNumber)
+                    prefixNext = last.seq + 1
+                }
+            } else {
+                for item in batch {
+                    done[item.seq] = (item.endOffset, item.lineNumber)
+                    while let p = done.removeValue(forKey: prefixNext) {
+                        position = p
+                        prefixNext += 1
+                    }
                 }
             }
             if !batch.isEmpty { window.release(batch.count) }
@@ -184,6 +245,7 @@ final class ResultEmitter: @unchecked Sendable {
                 lastJournalWrite = now
                 journaledPrefix = prefixNext
             }
+            batch.removeAll(keepingCapacity: true)
             if isDone {
                 finished.signal()
                 return
@@ -209,11 +271,24 @@ final class ResultEmitter: @unchecked Sendable {
         }
     }
 
+    /// A batch smaller than this makes the writer sleep `pollMicroseconds` before the next one.
+    private static let pollBatch = 256
+    private static let pollMicroseconds = 250
+    /// The longest poll while results are outstanding but none completes (slow executions).
+    private static let maxPollMicroseconds = 2000
+
     private static func interval(_ channel: OutputChannel) -> UInt64 {
         channel.isInteractive ? 2_000_000 : 100_000_000
     }
 
-    private func nextDeadline(_ channels: [OutputChannel]) -> Date? {
+    /// A monotonic deadline as a `Date` for `NSCondition.wait(until:)`.
+    private static func date(_ monotonic: UInt64) -> Date {
+        let now = monotonicNanoseconds()
+        return Date(timeIntervalSinceNow: monotonic > now ? Double(monotonic - now) / 1e9 : 0)
+    }
+
+    /// The monotonic time of the next flush or journal write due, if any.
+    private func nextDeadline(_ channels: [OutputChannel]) -> UInt64? {
         var earliest: UInt64?
         for channel in channels {
             if let since = channel.pendingSince {
@@ -225,9 +300,6 @@ final class ResultEmitter: @unchecked Sendable {
             let due = lastJournalWrite &+ 200_000_000
             earliest = min(earliest ?? due, due)
         }
-        guard let earliest else { return nil }
-        let now = monotonicNanoseconds()
-        let wait = earliest > now ? Double(earliest - now) / 1e9 : 0
-        return Date(timeIntervalSinceNow: wait)
+        return earliest
     }
 }

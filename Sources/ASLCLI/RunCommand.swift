@@ -242,79 +242,71 @@ struct Runner {
         let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal) : nil
 
         let engine = Engine(configuration)
-        let formatter = RecordFormatter(format: options.format, stateMachineArn: machine.arn)
-        let executions = DispatchGroup()
-        let executionSlots = DispatchSemaphore(value: options.maxInFlight)
+        let processor = LineProcessor(
+            engine: engine, machine: machine, emitter: emitter,
+            formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
+            namePath: options.namePath, keepInput: options.format == .aws,
+            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil)
+        // Parsing, naming and starting happen on parser threads; this thread only splits lines.
+        let parsers = BatchQueue(threads: min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount)) {
+            processor.process($0)
+        }
         var inputError: String?
         var sequence = 0
         do throws(InputError) {
             try skipInput(0, to: start.offset)
             var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
-            reader.willBlock = { emitter.requestFlush() }
-            while emitter.ioFailure == nil, let line = try reader.next() {
-                window.acquire()
-                emitter.linesIn.add(1, ordering: .relaxed)
-                let seq = sequence
-                sequence += 1
-                let emit: @Sendable (RecordFormatter.Line) -> Void = { out in
-                    emitter.complete(.init(seq: seq, line: out, lineNumber: line.number, endOffset: line.endOffset))
-                }
-                let now = WallClock.nowMilliseconds()
-                let bytes: [UInt8]
-                switch line.content {
-                case .tooLong(let count):
-                    emit(formatter.rejected(
-                        name: "line-\(line.number)", input: nil, error: "ValidationException",
-                        cause: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144 (line \(line.number) is \(count) bytes)",
-                        now: now))
-                    continue
-                case .bytes(let b): bytes = b
-                }
-                let input: JSONValue
-                do {
-                    input = try JSONParser.parse(bytes)
-                } catch {
-                    emit(formatter.rejected(
-                        name: "line-\(line.number)", input: bytes, error: "InvalidExecutionInput",
-                        cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(line.number), column \(error.column))",
-                        now: now))
-                    continue
-                }
-                let name: String
-                switch executionName(input, line: line.number) {
-                case .success(let n): name = n
-                case .failure(let problem):
-                    emit(formatter.rejected(name: "line-\(line.number)", input: bytes, error: "InvalidName", cause: problem.cause, now: now))
-                    continue
-                }
-                let keptInput = options.format == .aws ? bytes : []
-                emitter.running.add(1, ordering: .relaxed)
-                executions.enter()
-                if options.async {
-                    executionSlots.wait()
-                    let arn = engine.start(machine, input: input, name: name) { _ in
-                        emitter.running.subtract(1, ordering: .relaxed)
-                        executionSlots.signal()
-                        executions.leave()
+            var bytes: [UInt8] = []
+            var entries: [LineBatch.Entry] = []
+            bytes.reserveCapacity(Self.batchBytes + 4096)
+            entries.reserveCapacity(Self.batchLines)
+            func submit() {
+                guard !entries.isEmpty else { return }
+                let batch = parsers.makeBatch()
+                swap(&batch.bytes, &bytes)
+                swap(&batch.entries, &entries)
+                emitter.linesIn.add(batch.entries.count, ordering: .relaxed)
+                parsers.submit(batch)
+            }
+            var slots = 0
+            var mayBlock = false
+            reading: while true {
+                if slots == 0 {
+                    if emitter.ioFailure != nil { break reading }
+                    slots = window.tryAcquire(upTo: Self.batchLines)
+                    if slots == 0 {
+                        // Lines holding slots must reach the parsers before this thread waits for more.
+                        submit()
+                        slots = window.acquire(upTo: Self.batchLines)
                     }
-                    emit(formatter.acknowledgement(executionArn: arn, startDate: now))
-                } else {
-                    engine.start(machine, input: input, name: name) { outcome in
-                        emitter.running.subtract(1, ordering: .relaxed)
-                        emit(formatter.outcome(outcome, input: keptInput))
-                        executions.leave()
-                    }
+                }
+                switch try reader.next(into: &bytes, mayBlock: mayBlock) {
+                case .line(let line):
+                    mayBlock = false
+                    slots -= 1
+                    entries.append(.init(seq: sequence, line: line))
+                    sequence += 1
+                    if entries.count >= Self.batchLines || bytes.count >= Self.batchBytes { submit() }
+                case .wouldBlock:
+                    // Nothing more to read for now: hand on what we have and flush results.
+                    submit()
+                    emitter.requestFlush()
+                    mayBlock = true
+                case .end:
+                    break reading
                 }
             }
+            submit()
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
+        parsers.close()
         if let failure = emitter.ioFailure {
             // Nobody is reading the results: stop now rather than wait for executions in flight.
             printError(failure)
             return ExitCode.ioError
         }
-        executions.wait()
+        processor.waitForExecutions()
         emitter.finish(total: sequence)
         for pool in pools { pool.shutdown() }
         progress?.stop()
@@ -326,11 +318,107 @@ struct Runner {
         return options.failOnError && emitter.failedCount.load(ordering: .relaxed) > 0 ? ExitCode.failed : ExitCode.ok
     }
 
+    /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
+    static let batchLines = 64
+    static let batchBytes = 64 * 1024
+}
+
+/// Turns batches of input lines into executions (on the parser threads): parses each line,
+/// names it, starts it, and hands its result line to the emitter when it finishes. Bad lines
+/// get their FAILED record here, in their place in the order.
+final class LineProcessor: @unchecked Sendable {
+    let engine: Engine
+    let machine: StateMachine
+    let emitter: ResultEmitter
+    let formatter: RecordFormatter
+    let namePath: ReferencePath?
+    let keepInput: Bool
+    /// `--async`: bounds executions running after their acknowledgement was written.
+    let asyncSlots: DispatchSemaphore?
+    private let executions = DispatchGroup()
+
+    init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
+         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?) {
+        self.engine = engine
+        self.machine = machine
+        self.emitter = emitter
+        self.formatter = formatter
+        self.namePath = namePath
+        self.keepInput = keepInput
+        self.asyncSlots = asyncSlots
+    }
+
+    /// Waits for `--async` executions (whose results were written when they started).
+    func waitForExecutions() { executions.wait() }
+
+    func process(_ batch: LineBatch) {
+        batch.bytes.withUnsafeBufferPointer { all in
+            for entry in batch.entries {
+                start(entry.seq, entry.line, all)
+            }
+        }
+    }
+
+    private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
+        let emitter = self.emitter
+        let number = line.number, endOffset = line.endOffset
+        @inline(__always) func emit(_ out: RecordFormatter.Line) {
+            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset))
+        }
+        if line.tooLong {
+            emit(formatter.rejected(
+                name: "line-\(number)", input: nil, error: "ValidationException",
+                cause: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144 (line \(number) is \(line.count) bytes)",
+                now: WallClock.nowMilliseconds()))
+            return
+        }
+        let text = UnsafeBufferPointer(rebasing: all[line.start..<(line.start + line.count)])
+        let input: JSONValue
+        do {
+            input = try JSONParser.parse(buffer: text)
+        } catch {
+            emit(formatter.rejected(
+                name: "line-\(number)", input: Array(text), error: "InvalidExecutionInput",
+                cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(number), column \(error.column))",
+                now: WallClock.nowMilliseconds()))
+            return
+        }
+        let name: String
+        switch executionName(input, line: number) {
+        case .success(let n): name = n
+        case .failure(let problem):
+            emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
+                                    now: WallClock.nowMilliseconds()))
+            return
+        }
+        emitter.running.add(1, ordering: .relaxed)
+        if let asyncSlots {
+            let now = WallClock.nowMilliseconds()
+            executions.enter()
+            asyncSlots.wait()
+            let executions = self.executions
+            let arn = engine.start(machine, input: input, name: name) { _ in
+                emitter.running.subtract(1, ordering: .relaxed)
+                asyncSlots.signal()
+                executions.leave()
+            }
+            emit(formatter.acknowledgement(executionArn: arn, startDate: now))
+        } else {
+            let formatter = self.formatter
+            let keptInput = keepInput ? Array(text) : []
+            engine.start(machine, input: input, name: name) { outcome in
+                emitter.running.subtract(1, ordering: .relaxed)
+                emitter.complete(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
+                                       lineNumber: number, endOffset: endOffset))
+            }
+        }
+    }
+
     private struct NameProblem: Error { var cause: String }
 
     /// `line-N`, or the `--name-path` value checked against AWS's name rules.
     private func executionName(_ input: JSONValue, line: Int) -> Result<String, NameProblem> {
-        guard let path = options.namePath else { return .success("line-\(line)") }
+        guard let path = namePath else { return .success("line-\(line)") }
         let name: String
         switch path.value(in: input) {
         case .string(let s)?: name = s

@@ -29,6 +29,28 @@ final class Window: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Takes between 1 and `limit` slots (as many as are free), blocking while none is free.
+    func acquire(upTo limit: Int) -> Int {
+        condition.lock()
+        while free == 0 {
+            waiting = true
+            condition.wait()
+        }
+        let n = min(free, limit)
+        free -= n
+        condition.unlock()
+        return n
+    }
+
+    /// Takes up to `limit` free slots without blocking; 0 when none is free.
+    func tryAcquire(upTo limit: Int) -> Int {
+        condition.lock()
+        let n = min(free, limit)
+        free -= n
+        condition.unlock()
+        return n
+    }
+
     /// Returns `count` slots.
     func release(_ count: Int = 1) {
         condition.lock()
