@@ -22,15 +22,19 @@ final class BatchQueue: @unchecked Sendable {
     private var spare: [LineBatch] = []
     private var closed = false
     private var idle = 0
+    /// Entered by each parser thread while it runs, so `close()` can wait for them to finish.
+    private let running = DispatchGroup()
 
     /// Starts `threads` parser threads, each running `process` on batches as they arrive.
     init(threads: Int, process: @escaping @Sendable (LineBatch) -> Void) {
         for i in 0..<max(1, threads) {
+            running.enter()
             let thread = Thread { [self] in
                 while let batch = take() {
                     process(batch)
                     recycle(batch)
                 }
+                running.leave()
             }
             thread.name = "aslx-parse-\(i)"
             thread.start()
@@ -52,12 +56,14 @@ final class BatchQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// No more batches: the threads exit once the queue is empty.
+    /// No more batches: returns once the threads have processed every queued batch and exited
+    /// (so every line has started its execution or written its rejection by then).
     func close() {
         condition.lock()
         closed = true
         condition.broadcast()
         condition.unlock()
+        running.wait()
     }
 
     private func take() -> LineBatch? {
