@@ -206,3 +206,35 @@ func execute(_ definition: String, _ input: JSONValue = [:], configure: (inout E
         #expect(diagnostic?.message.contains("'Output/x' could not be parsed") == true)
     }
 }
+
+@Suite struct VMTaskTimeoutTests {
+    static let machine = """
+    {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:x:slow", "TimeoutSeconds": 5, "HeartbeatSeconds": 1,
+      "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "Next": "Late"}], "End": true},
+      "Late": {"Type": "Pass", "End": true}}}
+    """
+
+    @Test func aHandlerSlowerThanHeartbeatSecondsFailsWithHeartbeatTimeout() async throws {
+        let outcome = try await execute(Self.machine) { config in
+            config.resources["arn:x:slow"] = { _ in
+                try await Task.sleep(nanoseconds: 3_000_000_000)
+                return "too late"
+            }
+        }
+        #expect(outcome.status == .succeeded)
+        #expect(outcome.output?["Error"] == "States.HeartbeatTimeout")
+    }
+
+    @Test func aHandlerSlowerThanTimeoutSecondsFailsWithStatesTimeout() async throws {
+        let outcome = try await execute("""
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:x:slow", "TimeoutSeconds": 1, "End": true}}}
+        """) { config in
+            config.resources["arn:x:slow"] = { _ in
+                try await Task.sleep(nanoseconds: 3_000_000_000)
+                return "too late"
+            }
+        }
+        #expect(outcome.status == .failed)
+        #expect(outcome.error == "States.Timeout")
+    }
+}

@@ -11,7 +11,8 @@ enum EngineJob: Sendable {
     /// The execution's deadline passed.
     case deadline(ExecutionRun)
     /// A task attempt's TimeoutSeconds passed; `flag` decides between it and the task's result.
-    case taskTimeout(Frame, ExecutionRun, OnceFlag, seconds: Double)
+    /// `heartbeat`: the limit was HeartbeatSeconds (States.HeartbeatTimeout) rather than TimeoutSeconds.
+    case taskTimeout(Frame, ExecutionRun, OnceFlag, seconds: Double, heartbeat: Bool)
 }
 
 /// Runs frames on the work-stealing pool: runnable frames are jobs, waits are timers, async
@@ -47,9 +48,11 @@ final class Driver: Sendable {
             step(frame, run: run, context)
         case .deadline(let run):
             run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
-        case .taskTimeout(let frame, let run, let flag, let seconds):
+        case .taskTimeout(let frame, let run, let flag, let seconds, let heartbeat):
             guard flag.claim() else { return }
-            frame.resume = .task(.failure(StatesError(StatesError.timeout, "Task timed out after \(JavaDouble.format(seconds)) seconds.")))
+            frame.resume = .task(.failure(heartbeat
+                ? StatesError(StatesError.heartbeatTimeout, "The task sent no heartbeat for \(JavaDouble.format(seconds)) seconds.")
+                : StatesError(StatesError.timeout, "Task timed out after \(JavaDouble.format(seconds)) seconds.")))
             step(frame, run: run, context)
         }
     }
@@ -64,13 +67,16 @@ final class Driver: Sendable {
             ended(frame, .failure(error), run: run, context)
         case .sleep(let ms):
             context.schedule(.step(frame, run), at: deadline(after: ms, from: context.now))
-        case .task(let request, let resolution, let timeout):
+        case .task(let request, let resolution, let timeout, let heartbeat):
             guard case .async(let handler, let wrap) = resolution else { return }
             let flag = OnceFlag()
             var timer: TimerHandle?
-            if let timeout {
-                timer = context.schedule(.taskTimeout(frame, run, flag, seconds: Double(timeout) / 1000),
-                                         at: deadline(after: timeout, from: context.now))
+            // Handlers cannot send heartbeats, so HeartbeatSeconds bounds the whole call (when it
+            // is the tighter limit) and ends it with States.HeartbeatTimeout.
+            let heartbeatFirst = heartbeat.map { h in timeout.map { h < $0 } ?? true } ?? false
+            if let limit = heartbeatFirst ? heartbeat : timeout {
+                timer = context.schedule(.taskTimeout(frame, run, flag, seconds: Double(limit) / 1000, heartbeat: heartbeatFirst),
+                                         at: deadline(after: limit, from: context.now))
             }
             let pool = run.driver.pool
             var request = request

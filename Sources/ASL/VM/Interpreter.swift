@@ -9,7 +9,7 @@ enum Suspension {
     /// Run again after this many milliseconds (Wait, Retry backoff).
     case sleep(milliseconds: Int64)
     /// Run this task; deliver its result through `Frame.resume` and run again.
-    case task(TaskRequest, TaskInvoker.Resolution, timeoutMilliseconds: Int64?)
+    case task(TaskRequest, TaskInvoker.Resolution, timeoutMilliseconds: Int64?, heartbeatMilliseconds: Int64?)
     /// Run these children; the group resumes the frame when they are done.
     case fork(ChildGroup, [Frame])
 }
@@ -200,6 +200,7 @@ enum Interpreter {
     static func invoke(_ f: Frame, task: Program.TaskSpec) throws(StatesError) -> Suspension? {
         let info = f.execution.program.states[f.state]
         let timeout = try task.timeoutSeconds.map { spec throws(StatesError) in try Bridge.number(spec, frame: f) }
+        let heartbeat = try task.heartbeatSeconds.map { spec throws(StatesError) in try Bridge.number(spec, frame: f) }
         let request = TaskRequest(resource: task.resource, input: f.value, stateName: info.name,
                                   executionArn: f.execution.executionArn, credentials: task.credentials, timeoutSeconds: timeout)
         let execution = f.execution
@@ -223,7 +224,8 @@ enum Interpreter {
             f.resume = .task(outcome)
             return nil
         }
-        return .task(request, resolution, timeoutMilliseconds: timeout.map { Int64($0 * 1000) })
+        return .task(request, resolution, timeoutMilliseconds: timeout.map { Int64($0 * 1000) },
+                     heartbeatMilliseconds: heartbeat.map { Int64($0 * 1000) })
     }
 
     static func deliver(_ resume: Frame.Resume, to f: Frame) throws(StatesError) {
