@@ -1,6 +1,5 @@
 import ASLJSON
 import JSONata
-import Synchronization
 
 /// A compiled state machine: one flat op array plus the pools its operands index.
 ///
@@ -14,12 +13,6 @@ public final class Program: Sendable {
     public let queryLanguage: QueryLanguageKind
     /// Top-level `TimeoutSeconds`, if any.
     public let timeoutSeconds: Int?
-    /// The validated definition this program was compiled from (kept for `.aslc` format 1).
-    public internal(set) var sourceJSON: JSONValue? {
-        get { _source.withLock { $0 } }
-        set { _source.withLock { $0 = newValue } }
-    }
-    private let _source = Mutex<JSONValue?>(nil)
 
     let paths: [JSONPath]
     let referencePaths: [ReferencePath]

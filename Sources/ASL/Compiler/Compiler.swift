@@ -39,7 +39,6 @@ struct Compiler {
             timeoutSeconds: definition.timeoutSeconds, paths: c.paths, referencePaths: c.referencePaths,
             templates: c.templates, jsonataTemplates: c.jsonataTemplates, constants: c.constants, assigns: c.assigns,
             choices: c.choices, tasks: c.tasks, waits: c.waits, fails: c.fails, parallels: c.parallels, maps: c.maps)
-        program.sourceJSON = definition.raw
         return .success(program)
     }
 

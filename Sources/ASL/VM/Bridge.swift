@@ -266,15 +266,3 @@ enum Bridge {
         return b
     }
 }
-
-extension VariableScope {
-    /// Every visible variable (inner scopes shadow outer ones).
-    func all() -> [String: JSONValue] {
-        var chain: [VariableScope] = []
-        var s: VariableScope? = self
-        while let scope = s { chain.append(scope); s = scope.parent }
-        var out: [String: JSONValue] = [:]
-        for scope in chain.reversed() { for (k, v) in scope.snapshot() { out[k] = v } }
-        return out
-    }
-}

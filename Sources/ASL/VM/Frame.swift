@@ -30,8 +30,6 @@ final class Frame: @unchecked Sendable {
     var resume: Resume?
     /// A failure to report before running (e.g. a Map item selection error).
     var startFailure: StatesError?
-    /// Per-task-attempt timeout generation: a late response for an older attempt is dropped.
-    var taskGeneration = 0
     /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
     var taskIsLegacyLambda = false
 

@@ -28,7 +28,5 @@ final class VariableScope: @unchecked Sendable {
         values[name] = value
     }
 
-    func snapshot() -> [String: JSONValue] { values }
 
-    var isEmpty: Bool { values.isEmpty && (parent?.isEmpty ?? true) }
 }
