@@ -14,37 +14,12 @@ import Glibc
 // CoreFoundation) to `MALLOC_TRACE`; allocations per event = logged allocations / events.
 // Timings run in the parent, which has no tracing library loaded.
 
-@_silgen_name("mtrace") private func glibcMtrace()
-@_silgen_name("muntrace") private func glibcMuntrace()
-
-private let mallocDebugLibrary = "libc_malloc_debug.so.0"
+private let mallocDebugLibrary = Allocations.library
 
 /// Counts the heap allocations made by `body` (via glibc's mtrace; -1 when unavailable).
 private func countAllocations(_ body: () -> Int) -> (count: Int, sink: Int) {
-    guard ProcessInfo.processInfo.environment["LD_PRELOAD"]?.contains("libc_malloc_debug") == true else {
-        return (-1, body())
-    }
-    let path = NSTemporaryDirectory() + "aslbench-mtrace-\(getpid()).txt"
-    setenv("MALLOC_TRACE", path, 1)
-    glibcMtrace()
-    let sink = body()
-    glibcMuntrace()
-    defer { unlink(path) }
-    guard let file = fopen(path, "r") else { return (-1, sink) }
-    defer { fclose(file) }
-    var count = 0
-    var line: UnsafeMutablePointer<CChar>? = nil
-    var capacity = 0
-    while getline(&line, &capacity, file) > 0 {
-        // "@ caller + 0xADDR 0xSIZE" (malloc & co.), "@ caller > 0xADDR 0xSIZE" (realloc result).
-        guard let l = line else { continue }
-        var i = 0
-        while l[i] != 0 && l[i] != 0x0A {
-            if (l[i] == 0x2B || l[i] == 0x3E) && i > 0 && l[i - 1] == 0x20 && l[i + 1] == 0x20 { count += 1; break }
-            i += 1
-        }
-    }
-    free(line)
+    var sink = 0
+    let count = Allocations.count { sink = body() }
     return (count, sink)
 }
 
