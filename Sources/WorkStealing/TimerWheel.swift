@@ -16,8 +16,10 @@ public struct TimerHandle: Hashable, Sendable {
 /// When that slot's start time comes, its timers either fire or cascade to a lower level. Insert
 /// and cancel are O(1); finding the next expiry scans at most six 64-bit occupancy words.
 ///
-/// Timers live in a slab (`entries`) and the slots hold `(index, generation)` keys, so cancelling
-/// just frees the entry; the stale key is skipped when its slot is processed.
+/// Timers live in a slab (`entries`) and the slots hold `(index, generation)` keys. Each entry
+/// remembers where its key sits, so cancelling swap-removes the key from its slot in O(1):
+/// cancelled timers leave nothing behind (an engine cancels a 5-minute deadline per execution,
+/// and lazily skipped keys would pile up for those 5 minutes).
 ///
 /// The wheel is deliberately not generic: it deals in slab indices, and `TimerQueue` keeps the
 /// jobs. The pool is generic over its job type and is instantiated in other modules, where its code
@@ -38,6 +40,9 @@ struct TimerWheel {
         var tick: UInt64
         var generation: UInt32
         var live: Bool
+        /// Where the key is: `slots[slot][position]` (valid while `live`).
+        var slot: Int32 = -1
+        var position: Int32 = -1
     }
 
     private var entries: [Entry] = []
@@ -79,6 +84,9 @@ struct TimerWheel {
         return key
     }
 
+    /// Keys held by all slots (live timers only: cancelling removes its key).
+    var keysInSlots: Int { slots.reduce(0) { $0 + $1.count } }
+
     /// Slab slots in use or free; every key index is below this.
     var slabSize: Int { entries.count }
 
@@ -87,6 +95,7 @@ struct TimerWheel {
         guard Int(key.index) < entries.count,
               entries[Int(key.index)].generation == key.generation,
               entries[Int(key.index)].live else { return false }
+        unlink(key.index)
         release(key.index)
         return true
     }
@@ -163,8 +172,25 @@ struct TimerWheel {
     private mutating func place(_ key: Key, tick: UInt64) {
         let level = Self.level(elapsed: elapsed, when: tick)
         let slot = Int((tick >> UInt64(6 * level)) % 64)
-        slots[level * Self.slotsPerLevel + slot].append(key)
+        let slotIndex = level * Self.slotsPerLevel + slot
+        entries[Int(key.index)].slot = Int32(slotIndex)
+        entries[Int(key.index)].position = Int32(slots[slotIndex].count)
+        slots[slotIndex].append(key)
         occupied[level] |= 1 << UInt64(slot)
+    }
+
+    /// Removes a live entry's key from its slot (swap with the slot's last key).
+    private mutating func unlink(_ index: UInt32) {
+        let slotIndex = Int(entries[Int(index)].slot)
+        let position = Int(entries[Int(index)].position)
+        let last = slots[slotIndex].removeLast()
+        if position < slots[slotIndex].count {
+            slots[slotIndex][position] = last
+            entries[Int(last.index)].position = Int32(position)
+        }
+        if slots[slotIndex].isEmpty {
+            occupied[slotIndex / Self.slotsPerLevel] &= ~(1 << UInt64(slotIndex % Self.slotsPerLevel))
+        }
     }
 
     private mutating func release(_ index: UInt32) {

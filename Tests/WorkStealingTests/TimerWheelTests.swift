@@ -86,6 +86,24 @@ import Testing
         #expect(Set(fired) == Set(model.keys))
     }
 
+    @Test func cancelledTimersLeaveNoKeysBehind() {
+        var wheel = TimerWheel(startTick: 0)
+        var keys: [TimerWheel.Key] = []
+        for i in 0..<5_000 { keys.append(wheel.insert(tick: 300_000 + UInt64(i % 7))!) }
+        let survivor = wheel.insert(tick: 300_003)!
+        for key in keys.shuffled() {
+            let cancelled = wheel.cancel(key)
+            #expect(cancelled)
+        }
+        #expect(wheel.keysInSlots == 1)
+        #expect(wheel.count == 1)
+        var fired: [UInt32] = []
+        wheel.poll(now: 400_000, into: &fired)
+        #expect(fired == [survivor.index])
+        #expect(wheel.keysInSlots == 0)
+        #expect(wheel.nextExpiration() == nil)
+    }
+
     @Test func drainHandsBackLiveTimersOnly() {
         var wheel = TimerQueue<Int>(startTick: 0)
         let a = wheel.insert(1, tick: 10)!
