@@ -176,6 +176,13 @@ final class JObject {
         dirtyBase = false
     }
 
+    /// The JSON of field `key` while it is not converted (so it is exactly that JSON), else nil.
+    @inline(__always) func unconvertedJSON(_ key: String) -> JSONValue? {
+        guard !base.isEmpty, let i = base.index(forKey: key) else { return nil }
+        if i < vals.count, vals[i] != nil { return nil }
+        return base.value(at: i)
+    }
+
     subscript(key: String) -> Value? {
         get {
             guard let i = position(of: key) else { return nil }
