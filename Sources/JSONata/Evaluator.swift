@@ -39,7 +39,12 @@ final class Frame {
     func lookup(_ name: String) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            for b in frame.bindings where b.name == name { return b.value }
+            let n = frame.bindings.count
+            var i = 0
+            while i < n {
+                if frame.bindings[i].name == name { return frame.bindings[i].value }
+                i += 1
+            }
             f = frame.parent
         }
         return evaluator.builtin(name)
@@ -49,7 +54,12 @@ final class Frame {
     func lookup(_ name: String, builtin: Value?) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            for b in frame.bindings where b.name == name { return b.value }
+            let n = frame.bindings.count
+            var i = 0
+            while i < n {
+                if frame.bindings[i].name == name { return frame.bindings[i].value }
+                i += 1
+            }
             f = frame.parent
         }
         return builtin
@@ -709,6 +719,7 @@ final class Evaluator {
         case "[":
             // `result` is new and unshared: appending in place is `appendValues` without copies.
             let result = JArray()
+            result.items.reserveCapacity(expr.expressions.count)
             for item in expr.expressions {
                 guard let value = try evaluate(item, input, env) else { continue }
                 if item.kind == .unary && item.value == "[" {
@@ -735,7 +746,14 @@ final class Evaluator {
             var keys: [String?] = []
             keys.reserveCapacity(pairs.count)
             for pair in pairs {
-                guard let key = try evaluate(pair.0, inputValue, env) else { keys.append(nil); continue }
+                let keyNode = pair.0
+                if keyNode.kind == .string, keyNode.predicate == nil, keyNode.groupPairs == nil,
+                   case .string(let k) = keyNode.literal {
+                    if keys.contains(k) { throw RawError("D1009", position: position, value: .string(k)) }
+                    keys.append(k)
+                    continue
+                }
+                guard let key = try evaluate(keyNode, inputValue, env) else { keys.append(nil); continue }
                 guard case .string(let k) = key else { throw RawError("T1003", position: position, value: key) }
                 if keys.contains(k) { throw RawError("D1009", position: position, value: key) }
                 keys.append(k)

@@ -61,9 +61,8 @@ public struct JSONataExpression: Sendable {
     let root: Node
     /// The expression's source text.
     public let source: String
-    /// When the whole expression is `$var.f1.f2…` (plain field names, no predicates, stages or
-    /// bindings): the variable and the field names, evaluated directly on the JSON.
-    let plainPath: (variable: String, fields: [String])?
+    /// The expression is in the subset ``DirectJSON`` evaluates on the JSON.
+    let direct: Bool
 
     /// Parses and compiles `source`.
     /// - Throws: a `JSONataError` with an `S0xxx` code for syntax errors.
@@ -74,38 +73,7 @@ public struct JSONataExpression: Sendable {
         } catch {
             throw error.rendered()
         }
-        plainPath = Self.plainPath(root)
-    }
-
-    private static func plainPath(_ root: Node) -> (variable: String, fields: [String])? {
-        guard root.kind == .path, root.predicate == nil, root.stages == nil, root.groupPairs == nil,
-              !root.keepSingletonArray, !root.keepArray, !root.tuple, root.focus == nil, root.indexVar == nil,
-              root.steps.count >= 2 else { return nil }
-        func plain(_ n: Node) -> Bool {
-            n.predicate == nil && n.stages == nil && n.groupPairs == nil && !n.tuple && !n.keepArray
-                && !n.keepSingletonArray && !n.consarray && n.focus == nil && n.indexVar == nil
-                && n.ancestor == nil && n.seekingParent == nil
-        }
-        let first = root.steps[0]
-        guard first.kind == .variable, !first.value.isEmpty, first.value != "$", plain(first) else { return nil }
-        var fields: [String] = []
-        for step in root.steps.dropFirst() {
-            guard step.kind == .name, plain(step) else { return nil }
-            fields.append(step.value)
-        }
-        return (first.value, fields)
-    }
-
-    /// `plainPath` on the JSON: the result, or nil when the general evaluation must decide
-    /// (an array or a scalar on the way, a result whose numbers do not round-trip).
-    private func evaluatePlainPath(_ bindings: [String: JSONValue]) -> JSONataResult? {
-        guard let p = plainPath, var current = bindings[p.variable] else { return nil }
-        for f in p.fields {
-            guard case .object(let o) = current else { return nil }
-            guard let v = o[f] else { return .undefined }
-            current = v
-        }
-        return isCanonicalJSON(current) ? .value(current) : nil
+        direct = DirectJSON.supports(root)
     }
 
     /// Evaluates the expression.
@@ -128,11 +96,21 @@ public struct JSONataExpression: Sendable {
     /// Evaluates the expression, distinguishing *undefined* from a function result (which is
     /// not JSON; AWS reports "returned an unsupported result type").
     public func evaluateResult(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
-        if plainPath != nil, let r = evaluatePlainPath(bindings) { return r }
+        try evaluateResult(input: input, bindingList: bindings.map { ($0.key, $0.value) }, environment: environment)
+    }
+
+    /// ``evaluateResult(input:bindings:environment:)`` with the bindings as a list of distinct names.
+    public func evaluateResult(input: JSONValue?, bindingList bindings: [(String, JSONValue)], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
+        if direct, let r = DirectJSON.evaluate(root, bindings) {
+            switch r {
+            case .value(let v): return .value(v)
+            case .undefined: return .undefined
+            }
+        }
         let evaluator = Evaluator(environment: environment)
         let frame = Frame(parent: nil, evaluator: evaluator)
         frame.bindings.reserveCapacity(bindings.count + 1)
-        for (k, v) in bindings { frame.bind(k, Value(json: v)) }
+        for (k, v) in bindings { frame.bindings.append(Frame.Binding(k, Value(json: v))) }
         let result: Value?
         do {
             result = try evaluateValue(input: input.map(Value.init(json:)), frame: frame, evaluator: evaluator)

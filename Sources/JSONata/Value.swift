@@ -141,7 +141,8 @@ final class JObject {
     }
 
     @inline(__always) private func ensureVals() {
-        if vals.isEmpty { vals = [Value?](repeating: nil, count: base.count) }
+        // (`vals` is either empty or covers `base`; keep the capacity of an object built empty.)
+        if vals.count < base.count { vals = [Value?](repeating: nil, count: base.count) }
     }
 
     @inline(__always) private func value(at i: Int) -> Value {
