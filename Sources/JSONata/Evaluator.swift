@@ -1,3 +1,4 @@
+import ASLJSON
 import Foundation
 
 // The tree-walking evaluator, following jsonata-js 2.0's evaluate functions (sequences,
@@ -6,7 +7,13 @@ import Foundation
 /// A variable scope.
 final class Frame {
     /// Bound values (few per frame, searched linearly); a bound *undefined* shadows outer bindings.
-    @exclusivity(unchecked) var bindings: [(name: String, value: Value?)] = []
+    @exclusivity(unchecked) var bindings: [Binding] = []
+    /// A struct rather than a tuple: arrays of it are destroyed by specialised code.
+    struct Binding {
+        var name: String
+        var value: Value?
+        init(_ name: String, _ value: Value?) { self.name = name; self.value = value }
+    }
     let parent: Frame?
     unowned(unsafe) let evaluator: Evaluator
 
@@ -25,14 +32,19 @@ final class Frame {
             bindings[i].value = value
             return
         }
-        bindings.append((name, value))
+        bindings.append(Binding(name, value))
     }
 
     /// Looks a variable up in this frame and its parents, then among the library functions.
     func lookup(_ name: String) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            for b in frame.bindings where b.name == name { return b.value }
+            let n = frame.bindings.count
+            var i = 0
+            while i < n {
+                if frame.bindings[i].name == name { return frame.bindings[i].value }
+                i += 1
+            }
             f = frame.parent
         }
         return evaluator.builtin(name)
@@ -42,7 +54,12 @@ final class Frame {
     func lookup(_ name: String, builtin: Value?) -> Value? {
         var f: Frame? = self
         while let frame = f {
-            for b in frame.bindings where b.name == name { return b.value }
+            let n = frame.bindings.count
+            var i = 0
+            while i < n {
+                if frame.bindings[i].name == name { return frame.bindings[i].value }
+                i += 1
+            }
             f = frame.parent
         }
         return builtin
@@ -264,7 +281,11 @@ final class Evaluator {
             let step = steps[i]
             guard isPlainName(step) else { return nil }
             switch current {
-            case .object(let o)?: current = o[step.value]
+            case .object(let o)?:
+                // A field still in its JSON form: a scalar at the end of the path is read
+                // from the JSON without converting the objects on the way.
+                if let raw = o.unconvertedJSON(step.value), let r = scalarAlong(raw, steps, from: i + 1) { return r }
+                current = o[step.value]
             case nil: return .some(nil)
             case .array?: return nil
             default: return .some(nil)
@@ -272,6 +293,30 @@ final class Evaluator {
         }
         if case .array? = current, steps.count == 1 { return nil }
         return .some(current)
+    }
+
+    /// The rest of a plain path (`steps[from...]`) through `json`: `.some(nil)` for *undefined*,
+    /// `.some(v)` for a scalar, nil when the result is an object or array or an array is on the way
+    /// (those are converted, so that they keep their identity).
+    private func scalarAlong(_ json: JSONValue, _ steps: [Node], from: Int) -> Value?? {
+        var j = json
+        var k = from
+        while k < steps.count {
+            let step = steps[k]
+            guard isPlainName(step) else { return nil }
+            switch j {
+            case .object(let o):
+                guard let v = o[step.value] else { return .some(nil) }
+                j = v
+            case .array: return nil
+            default: return .some(nil)
+            }
+            k += 1
+        }
+        switch j {
+        case .object, .array: return nil
+        default: return .some(Value(json: j))
+        }
     }
 
     func evaluatePath(_ expr: Node, _ input: Value?, _ env: Frame) throws(RawError) -> Value? {
@@ -374,7 +419,7 @@ final class Evaluator {
 
     func frameFromTuple(_ env: Frame, _ tuple: JObject) -> Frame {
         let f = Frame(parent: env)
-        for (k, v) in tuple.entries { f.bindings.append((k, v)) }
+        for (k, v) in tuple.entries { f.bindings.append(Frame.Binding(k, v)) }
         return f
     }
 
@@ -674,6 +719,7 @@ final class Evaluator {
         case "[":
             // `result` is new and unshared: appending in place is `appendValues` without copies.
             let result = JArray()
+            result.items.reserveCapacity(expr.expressions.count)
             for item in expr.expressions {
                 guard let value = try evaluate(item, input, env) else { continue }
                 if item.kind == .unary && item.value == "[" {
@@ -700,7 +746,14 @@ final class Evaluator {
             var keys: [String?] = []
             keys.reserveCapacity(pairs.count)
             for pair in pairs {
-                guard let key = try evaluate(pair.0, inputValue, env) else { keys.append(nil); continue }
+                let keyNode = pair.0
+                if keyNode.kind == .string, keyNode.predicate == nil, keyNode.groupPairs == nil,
+                   case .string(let k) = keyNode.literal {
+                    if keys.contains(k) { throw RawError("D1009", position: position, value: .string(k)) }
+                    keys.append(k)
+                    continue
+                }
+                guard let key = try evaluate(keyNode, inputValue, env) else { keys.append(nil); continue }
                 guard case .string(let k) = key else { throw RawError("T1003", position: position, value: key) }
                 if keys.contains(k) { throw RawError("D1009", position: position, value: key) }
                 keys.append(k)

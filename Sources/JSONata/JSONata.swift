@@ -61,6 +61,8 @@ public struct JSONataExpression: Sendable {
     let root: Node
     /// The expression's source text.
     public let source: String
+    /// The expression is in the subset ``DirectJSON`` evaluates on the JSON.
+    let direct: Bool
 
     /// Parses and compiles `source`.
     /// - Throws: a `JSONataError` with an `S0xxx` code for syntax errors.
@@ -71,6 +73,7 @@ public struct JSONataExpression: Sendable {
         } catch {
             throw error.rendered()
         }
+        direct = DirectJSON.supports(root)
     }
 
     /// Evaluates the expression.
@@ -93,10 +96,21 @@ public struct JSONataExpression: Sendable {
     /// Evaluates the expression, distinguishing *undefined* from a function result (which is
     /// not JSON; AWS reports "returned an unsupported result type").
     public func evaluateResult(input: JSONValue?, bindings: [String: JSONValue] = [:], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
+        try evaluateResult(input: input, bindingList: bindings.map { ($0.key, $0.value) }, environment: environment)
+    }
+
+    /// ``evaluateResult(input:bindings:environment:)`` with the bindings as a list of distinct names.
+    public func evaluateResult(input: JSONValue?, bindingList bindings: [(String, JSONValue)], environment: JSONataEnvironment = .init()) throws(JSONataError) -> JSONataResult {
+        if direct, let r = DirectJSON.evaluate(root, bindings) {
+            switch r {
+            case .value(let v): return .value(v)
+            case .undefined: return .undefined
+            }
+        }
         let evaluator = Evaluator(environment: environment)
         let frame = Frame(parent: nil, evaluator: evaluator)
         frame.bindings.reserveCapacity(bindings.count + 1)
-        for (k, v) in bindings { frame.bind(k, Value(json: v)) }
+        for (k, v) in bindings { frame.bindings.append(Frame.Binding(k, Value(json: v))) }
         let result: Value?
         do {
             result = try evaluateValue(input: input.map(Value.init(json:)), frame: frame, evaluator: evaluator)

@@ -141,7 +141,8 @@ final class JObject {
     }
 
     @inline(__always) private func ensureVals() {
-        if vals.isEmpty { vals = [Value?](repeating: nil, count: base.count) }
+        // (`vals` is either empty or covers `base`; keep the capacity of an object built empty.)
+        if vals.count < base.count { vals = [Value?](repeating: nil, count: base.count) }
     }
 
     @inline(__always) private func value(at i: Int) -> Value {
@@ -174,6 +175,13 @@ final class JObject {
         vals = v
         index = nil
         dirtyBase = false
+    }
+
+    /// The JSON of field `key` while it is not converted (so it is exactly that JSON), else nil.
+    @inline(__always) func unconvertedJSON(_ key: String) -> JSONValue? {
+        guard !base.isEmpty, let i = base.index(forKey: key) else { return nil }
+        if i < vals.count, vals[i] != nil { return nil }
+        return base.value(at: i)
     }
 
     subscript(key: String) -> Value? {

@@ -17,11 +17,17 @@ struct JSONataTemplate: Sendable {
     let referencedVariables: Set<String>
     /// Whether any expression may read `$states.context` (building it costs a few allocations).
     let usesContext: Bool
+    /// Whether any expression reads `$states`.
+    let usesStates: Bool
+    /// `referencedVariables` without `states`, as a list (bound per evaluation).
+    let otherVariables: [String]
 
     init(constant: JSONValue, field: String) {
         root = .constant(constant)
         referencedVariables = []
         usesContext = false
+        usesStates = false
+        otherVariables = []
     }
 
     init(root: Node) {
@@ -34,6 +40,8 @@ struct JSONataTemplate: Sendable {
         }
         referencedVariables = variables
         usesContext = context
+        usesStates = variables.contains("states")
+        otherVariables = variables.filter { $0 != "states" }.sorted()
     }
 
     /// Compiles `value`; `field` names the field in error causes (`Output`, `Arguments`, ...).
@@ -109,15 +117,18 @@ struct JSONataTemplate: Sendable {
     }
 
     /// Evaluates with `bindings` (`states` plus the workflow variables).
-    func evaluate(bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
+    func evaluate(bindings: [(String, JSONValue)], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
         try Self.evaluate(root, bindings: bindings, environment: environment)
     }
 
     /// The single expression's raw result (nil = undefined), for fields that check the type themselves.
-    func evaluateRaw(bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> (JSONValue?, source: String, fieldPath: String)? {
+    func evaluateRaw(bindings: [(String, JSONValue)], environment: JSONataEnvironment) throws(StatesError) -> (JSONValue?, source: String, fieldPath: String)? {
         guard case .expression(let e, let source, let fieldPath) = root else { return nil }
         do throws(JSONataError) {
-            return (try e.evaluate(input: nil, bindings: bindings, environment: environment), source, fieldPath)
+            switch try e.evaluateResult(input: nil, bindingList: bindings, environment: environment) {
+            case .value(let v): return (v, source, fieldPath)
+            case .undefined, .function: return (nil, source, fieldPath)
+            }
         } catch {
             throw Self.evaluationError(error, source: source, fieldPath: fieldPath)
         }
@@ -128,13 +139,13 @@ struct JSONataTemplate: Sendable {
                     "The JSONata expression '\(source)' specified for the field '\(fieldPath)' threw an error during evaluation. \(error.code): \(error.message)")
     }
 
-    private static func evaluate(_ node: Node, bindings: [String: JSONValue], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
+    private static func evaluate(_ node: Node, bindings: [(String, JSONValue)], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
         switch node {
         case .constant(let v): return v
         case .expression(let e, let source, let fieldPath):
             let result: JSONataResult
             do throws(JSONataError) {
-                result = try e.evaluateResult(input: nil, bindings: bindings, environment: environment)
+                result = try e.evaluateResult(input: nil, bindingList: bindings, environment: environment)
             } catch {
                 throw evaluationError(error, source: source, fieldPath: fieldPath)
             }

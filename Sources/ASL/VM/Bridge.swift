@@ -229,18 +229,19 @@ enum Bridge {
     /// `$states` plus the workflow variables the template reads (only those: JSONata converts
     /// every binding it is given).
     static func bindings(_ template: JSONataTemplate, _ f: Frame, result: JSONValue?, errorOutput: JSONValue?,
-                         mapItem: (Int, JSONValue)? = nil) -> [String: JSONValue] {
-        var b: [String: JSONValue] = [:]
-        if template.referencedVariables.contains("states") {
+                         mapItem: (Int, JSONValue)? = nil) -> [(String, JSONValue)] {
+        var b: [(String, JSONValue)] = []
+        b.reserveCapacity(template.otherVariables.count + 1)
+        if template.usesStates {
             var states = JSONObject(minimumCapacity: 4)
             states["input"] = f.raw
             if let result { states["result"] = result }
             if let errorOutput { states["errorOutput"] = errorOutput }
             if template.usesContext { states["context"] = contextObject(f, mapItem: mapItem) }
-            b["states"] = .object(states)
+            b.append(("states", .object(states)))
         }
-        for name in template.referencedVariables where name != "states" {
-            if let v = f.variables.get(name) { b[name] = v }
+        for name in template.otherVariables {
+            if let v = f.variables.get(name) { b.append((name, v)) }
         }
         return b
     }
