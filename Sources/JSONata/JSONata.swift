@@ -107,6 +107,11 @@ public struct JSONataExpression: Sendable {
             case .undefined: return .undefined
             }
         }
+        return try evaluateGeneral(input: input, bindingList: bindings, environment: environment)
+    }
+
+    /// The general evaluator, without the ``DirectJSON`` shortcut (tests compare the two).
+    func evaluateGeneral(input: JSONValue?, bindingList bindings: [(String, JSONValue)], environment: JSONataEnvironment) throws(JSONataError) -> JSONataResult {
         let evaluator = Evaluator(environment: environment)
         let frame = Frame(parent: nil, evaluator: evaluator)
         frame.bindings.reserveCapacity(bindings.count + 1)
