@@ -467,11 +467,13 @@ enum Allocations {
 
     /// Runs this executable again as `engine --alloc-probe ARGS` with the preload; parses
     /// "name\tallocations-per-execution" lines.
-    static func probe(_ arguments: [String]) -> [String: Double] {
+    /// Runs this executable again as `ASLBench SUITE --alloc-probe ARGUMENTS` with glibc's malloc
+    /// debugging library preloaded, and reads back its `name<TAB>allocations` lines.
+    static func probe(suite: String = "engine", _ arguments: [String]) -> [String: Double] {
         guard available else { return [:] }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["engine", "--alloc-probe"] + arguments
+        process.arguments = [suite, "--alloc-probe"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = library
         process.environment = environment

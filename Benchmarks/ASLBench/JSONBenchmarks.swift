@@ -108,29 +108,7 @@ enum JSONBenchmarks {
 
     /// Runs this executable again in probe mode with glibc's malloc debugging library preloaded.
     static func probeAllocations() -> [String: Double] {
-        #if os(Linux)
-        let libraryPaths = ["/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/aarch64-linux-gnu/", "/usr/lib/aarch64-linux-gnu/", "/lib64/", "/usr/lib64/"]
-        guard libraryPaths.contains(where: { FileManager.default.fileExists(atPath: $0 + mallocDebugLibrary) }) else { return [:] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["json", "--alloc-probe", "--events", "2000"]
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = mallocDebugLibrary
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch { return [:] }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        var result: [String: Double] = [:]
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: "\t")
-            if parts.count == 2, let v = Double(parts[1]), v >= 0 { result[String(parts[0])] = v }
-        }
-        return result
-        #else
-        return [:]
-        #endif
+        Allocations.probe(suite: "json", ["--events", "2000"])
     }
 
     static func makeCases(_ lines: [[UInt8]]) -> [Case] {
