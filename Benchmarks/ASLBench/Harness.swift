@@ -182,17 +182,7 @@ enum Floors {
     /// Events/s and CPU µs/event for the JSON engine parsing and serializing each line
     /// (one thread; best of `repeats` passes by thread CPU time).
     static func aslxJSON(_ lines: [[UInt8]], repeats: Int) -> (eventsPerSecond: Double, cpuMicros: Double, wallEventsPerSecond: Double) {
-        best(lines.count, repeats) {
-            var writer = JSONWriter(capacity: 4096)
-            var n = 0
-            for line in lines {
-                let value = line.withUnsafeBufferPointer { try! JSONParser.parse(buffer: $0) }
-                writer.reset()
-                writer.write(value)
-                n &+= writer.bytes.count
-            }
-            return n
-        }
+        best(lines.count, repeats) { JSONBenchmarks.parseAndSerialize(lines) }
     }
 
     static func foundation(_ lines: [[UInt8]], repeats: Int) -> (eventsPerSecond: Double, cpuMicros: Double, wallEventsPerSecond: Double) {

@@ -37,21 +37,16 @@ final class Frame {
 
     /// Looks a variable up in this frame and its parents, then among the library functions.
     func lookup(_ name: String) -> Value? {
-        var f: Frame? = self
-        while let frame = f {
-            let n = frame.bindings.count
-            var i = 0
-            while i < n {
-                if frame.bindings[i].name == name { return frame.bindings[i].value }
-                i += 1
-            }
-            f = frame.parent
-        }
-        return evaluator.builtin(name)
+        bound(name) ?? evaluator.builtin(name)
     }
 
     /// Looks a variable up; `builtin` is the library function of that name, resolved at compile time.
     func lookup(_ name: String, builtin: Value?) -> Value? {
+        bound(name) ?? builtin
+    }
+
+    /// The value bound to `name` in this frame or a parent, if any.
+    private func bound(_ name: String) -> Value? {
         var f: Frame? = self
         while let frame = f {
             let n = frame.bindings.count
@@ -62,7 +57,7 @@ final class Frame {
             }
             f = frame.parent
         }
-        return builtin
+        return nil
     }
 }
 
