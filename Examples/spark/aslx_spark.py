@@ -23,6 +23,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 # Options that would break "one stdout line per input line", which the job checks per partition.
 _REFUSED = {
@@ -192,17 +193,19 @@ def main(argv):
     retried = sc.accumulator(0)
     events = sc.textFile(args.input, minPartitions=args.min_partitions, use_unicode=False)
     records = events.mapPartitions(pipe_through_aslx(names, args, retried))
+    started = time.monotonic()
     records.saveAsTextFile(args.output)
+    elapsed = time.monotonic() - started
 
     # The summary is read back from the committed output: what a consumer will see.
     counts = sc.textFile(args.output).map(_status).countByValue()
     total = sum(counts.values())
-    print(f"aslx_spark: {total} records in {args.output}")
+    print(f"aslx_spark: {total} records in {args.output}, written in {elapsed:.1f} s ({total / elapsed:,.0f} records/s)")
     for status in ["SUCCEEDED", "FAILED", "TIMED_OUT"] + sorted(set(counts) - {"SUCCEEDED", "FAILED", "TIMED_OUT"}):
         print(f"  {status:<10} {counts.get(status, 0):>12}")
     print(f"  partitions that succeeded on a retry: {retried.value}")
     print("aslx_spark summary: " + json.dumps({"records": total, "statuses": dict(sorted(counts.items())),
-                                               "retried_partitions": retried.value}))
+                                               "retried_partitions": retried.value, "seconds": round(elapsed, 3)}))
     sc.stop()
 
 

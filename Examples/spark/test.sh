@@ -71,14 +71,15 @@ step "single-process aslx run (the reference)"
 run_options=(--name-path '$.id' --mock-config "$here/mock-config.json" --test-case Spark)
 cat "$work"/events/*.ndjson | "$ASLX" run "$here/orders.asl.json" "${run_options[@]}" --no-progress > "$work/reference.ndjson"
 
-step "Spark job in local[2,2], killing partition 3's aslx after 5000 records on its first attempt"
+kill_after=$((events / 16))  # half of one of the 8 files' partitions
+step "Spark job in local[2,2], killing partition 3's aslx after $kill_after records on its first attempt"
 status=0
 "$venv/bin/python" "$here/aslx_spark.py" --master 'local[2,2]' \
     --aslx "$ASLX" --machine "$here/orders.asl.json" \
     --mock-config "$here/mock-config.json" --test-case Spark \
     --input "$work/events" --output "$work/output" \
-    --inject-kill-after 5000 --inject-kill-partition 3 > "$work/job.log" 2>&1 || status=$?
-grep -E '^aslx_spark|^  |Lost task' "$work/job.log" | grep -v '^  *at ' | head -20 || true
+    --inject-kill-after "$kill_after" --inject-kill-partition 3 > "$work/job.log" 2>&1 || status=$?
+grep -E '^aslx_spark|^  [A-Z_]+ +[0-9]|^  partitions|WARN TaskSetManager: Lost task' "$work/job.log" | cut -c1-240 || true
 if [ "$status" != 0 ]; then
     tail -40 "$work/job.log" >&2
     echo "spark-test: the job failed (exit $status); log: $work/job.log" >&2
