@@ -190,6 +190,10 @@ def main(argv):
     if len(set(names.values())) != len(names):
         sys.exit(f"aslx_spark: the shipped files need distinct names: {sorted(names.values())}")
 
+    # One Spark task slot is spark.task.cpus cores: aslx gets as many worker threads, not one per
+    # core of the machine, so executors running several tasks at once are not oversubscribed.
+    if "--threads" not in args.aslx_args:
+        args.aslx_args += ["--threads", sc.getConf().get("spark.task.cpus", "1")]
     retried = sc.accumulator(0)
     events = sc.textFile(args.input, minPartitions=args.min_partitions, use_unicode=False)
     records = events.mapPartitions(pipe_through_aslx(names, args, retried))

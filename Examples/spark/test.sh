@@ -36,13 +36,18 @@ apt_install() {
 }
 
 # Java 17 or later (Spark 4 needs it).
-java_major() { java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1; }
-if ! command -v java >/dev/null || [ "$(java_major)" -lt 17 ]; then
+java_ok() {
+    local major
+    major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)
+    [ -n "$major" ] && [ "$major" -ge 17 ]
+}
+if ! command -v java >/dev/null || ! java_ok; then
     step "installing openjdk-17-jre-headless"
     apt_install openjdk-17-jre-headless
 fi
 
 # pyspark in a virtualenv.
+command -v python3 >/dev/null || apt_install python3 python3-venv
 if ! "$venv/bin/python" -c "import pyspark; assert pyspark.__version__ == '$pyspark_version'" 2>/dev/null; then
     step "installing pyspark $pyspark_version into $venv"
     rm -rf "$venv"
@@ -89,4 +94,19 @@ fi
 step "checking"
 "$venv/bin/python" "$here/check_results.py" --events "$work/events" --output "$work/output" \
     --reference "$work/reference.ndjson" --log "$work/job.log" --expect-retries 1
+
+# The checker must notice what a pipe that ignores aslx's exit status would commit: the records
+# a killed attempt wrote before it died, and nothing after.
+step "checking that the checker notices a partition cut short"
+cut="$work/output-cut"
+mkdir -p "$cut"
+for part in "$work"/output/part-* "$work/output/_SUCCESS"; do ln -s "$part" "$cut/"; done
+rm "$cut/part-00003"
+head -n "$kill_after" "$work/output/part-00003" > "$cut/part-00003"
+if "$venv/bin/python" "$here/check_results.py" --events "$work/events" --output "$cut" \
+        --reference "$work/reference.ndjson" --log "$work/job.log" --expect-retries 1 > "$work/cut-check.log"; then
+    echo "spark-test: the checker accepted an output with $kill_after of a partition's records missing" >&2
+    exit 1
+fi
+grep 'FAIL exactly one record' "$work/cut-check.log"
 step "done"
