@@ -71,8 +71,7 @@ def pipe_through_aslx(shipped, args, retried):
                 for line in lines:
                     if line.strip(b" \t\r"):
                         events += 1
-                    process.stdin.write(line)
-                    process.stdin.write(b"\n")
+                    process.stdin.write(line + b"\n")
             except BrokenPipeError:
                 pass  # aslx has gone; its exit status tells why
             except BaseException as error:  # reading the input failed: the task must fail too
@@ -118,14 +117,6 @@ def pipe_through_aslx(shipped, args, retried):
             retried.add(1)
 
     return run
-
-
-def _status(record):
-    try:
-        value = json.loads(record)
-    except ValueError:
-        return "(not a record)"
-    return value.get("status", "(no status)") if isinstance(value, dict) else "(not a record)"
 
 
 def parse_arguments(argv):
@@ -201,8 +192,11 @@ def main(argv):
     records.saveAsTextFile(args.output)
     elapsed = time.monotonic() - started
 
-    # The summary is read back from the committed output: what a consumer will see.
-    counts = sc.textFile(args.output).map(_status).countByValue()
+    # The summary is read back from the committed output (what a consumer will see), in the JVM.
+    from pyspark.sql import SparkSession, functions
+    statuses = SparkSession(sc).read.text(args.output).select(
+        functions.coalesce(functions.get_json_object("value", "$.status"), functions.lit("(no status)")).alias("status"))
+    counts = {row["status"]: row["count"] for row in statuses.groupBy("status").count().collect()}
     total = sum(counts.values())
     print(f"aslx_spark: {total} records in {args.output}, written in {elapsed:.1f} s ({total / elapsed:,.0f} records/s)")
     for status in ["SUCCEEDED", "FAILED", "TIMED_OUT"] + sorted(set(counts) - {"SUCCEEDED", "FAILED", "TIMED_OUT"}):
