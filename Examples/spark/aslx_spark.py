@@ -19,7 +19,6 @@ Options after `--` go to `aslx run` unchanged (e.g. `-- --unordered --timeout 60
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -158,6 +157,17 @@ def _split_at_dashes(argv):
 
 def main(argv):
     args = parse_arguments(argv)
+    aslx = args.aslx
+    if os.sep not in aslx:
+        from shutil import which
+        aslx = which(aslx) or aslx
+    shipped = {"aslx": aslx, "machine": args.machine}
+    if args.mock_config:
+        shipped["mock"] = args.mock_config
+    for path in shipped.values():
+        if "://" not in path and not os.path.isfile(path):
+            sys.exit(f"aslx_spark: {path}: no such file to ship to the executors")
+
     from pyspark import SparkConf, SparkContext
 
     conf = SparkConf().setAppName("aslx " + os.path.basename(args.machine))
@@ -167,13 +177,6 @@ def main(argv):
     sc = SparkContext.getOrCreate(conf)
     sc.setLogLevel("WARN")
 
-    aslx = args.aslx
-    if os.sep not in aslx:
-        from shutil import which
-        aslx = which(aslx) or aslx
-    shipped = {"aslx": aslx, "machine": args.machine}
-    if args.mock_config:
-        shipped["mock"] = args.mock_config
     names = {}
     for key, path in shipped.items():
         sc.addFile(path)
