@@ -25,6 +25,10 @@ final class Frame: @unchecked Sendable {
     var enteredEventId = 0
     var lastEventId = 0
     var enteredTime: Int64 = 0
+    /// The pool worker running the frame now (-1 off the pool): picks the statistics shard.
+    var worker = -1
+    /// Engine clock at state entry (only kept when statistics are collected).
+    var stateStartedAt: UInt64 = 0
     var pendingAssign: [(String, JSONValue)] = []
     /// What the frame was waiting for, delivered by the driver before it runs again.
     var resume: Resume?

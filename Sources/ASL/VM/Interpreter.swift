@@ -109,7 +109,9 @@ enum Interpreter {
                 case .fail(let spec):
                     let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
                     let cause = try Bridge.failText(program.fails[Int(spec)].cause, frame: f)
-                    return .failed(StatesError(error ?? "", cause))
+                    let failure = StatesError(error ?? "", cause)
+                    f.execution.statistics?.raised(f, failure.error, .failed)
+                    return .failed(failure)
                 }
             } catch {
                 if let s = handle(prefixed(error, f), in: f) { return s }
@@ -141,9 +143,12 @@ enum Interpreter {
         f.enteredEventId = f.execution.event(info.kind.enteredEvent, previous: f.lastEventId,
                                              details: ["input": .string(raw.description), "inputDetails": ["truncated": false], "name": .string(info.name)])
         f.lastEventId = f.enteredEventId
+        f.execution.statistics?.entered(f)
     }
 
-    static func exit(_ f: Frame) {
+    /// `succeeded`: the state transitions normally (false when a Catch moves on from it).
+    static func exit(_ f: Frame, succeeded: Bool = true) {
+        if succeeded { f.execution.statistics?.succeeded(f) }
         let info = f.execution.program.states[f.state]
         let assigned = f.pendingAssign
         for (name, value) in assigned { f.variables.set(name, value) }
@@ -400,6 +405,7 @@ enum Interpreter {
                 if retrier.jitterFull { delay *= f.execution.environment.random() }
                 f.retryAttempts[i] += 1
                 f.retryCount += 1
+                f.execution.statistics?.raised(f, error.error, .retried)
                 f.pc = info.body
                 f.value = f.raw
                 // BackoffRate^n can overflow to infinity; clamp to the longest representable wait.
@@ -425,9 +431,11 @@ enum Interpreter {
                         }
                     }
                 } catch {
+                    f.execution.statistics?.raised(f, error.error, .failed)
                     return .failed(error)
                 }
-                exit(f)
+                f.execution.statistics?.raised(f, error.error, .caught)
+                exit(f, succeeded: false)
                 f.raw = f.output
                 f.rawBound = -1
                 f.outputBound = -1
@@ -435,6 +443,7 @@ enum Interpreter {
                 return nil
             }
         }
+        f.execution.statistics?.raised(f, error.error, .failed)
         return .failed(error)
     }
 

@@ -1,0 +1,52 @@
+import ASLJSON
+import Foundation
+import Testing
+
+/// `aslx run --stats FILE` end to end.
+@Suite(.enabled(if: CLIHarness.binary != nil, CLIHarness.missingNote))
+final class CLIStatsTests {
+    let folder = CLIHarness.temporaryFolder()
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    static let machine = #"""
+    {"StartAt": "Check", "States": {
+      "Check": {"Type": "Choice", "Choices": [{"Variable": "$.ok", "BooleanEquals": true, "Next": "Fine"}], "Default": "Broken"},
+      "Fine": {"Type": "Pass", "End": true},
+      "Broken": {"Type": "Fail", "Error": "NotOk", "Cause": "ok was not true"}}}
+    """#
+
+    @Test func writesPerStateCountsAndTotalsWhenTheRunEnds() throws {
+        let m = try CLIHarness.write(Self.machine, to: "m.asl.json", in: folder)
+        let stats = folder.appending(path: "stats.json").path
+        let lines = [#"{"ok":true}"#, #"{"ok":false}"#, "not json", #"{"ok":true}"#]
+        let result = try CLIHarness.run(["run", m, "--stats", stats, "--no-progress"], lines: lines)
+        #expect(result.status == 0)
+        #expect(result.records.count == 4)
+        let json = try JSONParser.parse(Array(try Data(contentsOf: URL(filePath: stats))))
+        #expect(json["final"] == true)
+        #expect(json["stateMachine"] == "m")
+        #expect(json["events"] == 4)
+        #expect(json["rejected"] == 1)
+        #expect(json["executions"]?["SUCCEEDED"] == 2)
+        #expect(json["executions"]?["FAILED"] == 1)
+        #expect(json["states"]?["Check"]?["entries"] == 3)
+        #expect(json["states"]?["Fine"]?["successes"] == 2)
+        #expect(json["states"]?["Broken"]?["errors"] == ["NotOk": 1])
+        #expect(json["eventsPerSecond"]?.numberValue != nil)
+        for state in ["Check", "Fine"] {
+            let p50 = json["states"]?[state]?["timeMs"]?["p50"]?.numberValue?.doubleValue ?? -1
+            let max = json["states"]?[state]?["timeMs"]?["max"]?.numberValue?.doubleValue ?? -1
+            #expect(p50 >= 0 && p50 <= max, "\(state): p50 \(p50) max \(max)")
+        }
+        // Not a terminal: no summary on stderr.
+        #expect(result.stderrText.isEmpty)
+    }
+
+    @Test func anUnwritableStatsFileIsReportedNotFatal() throws {
+        let m = try CLIHarness.write(Self.machine, to: "m.asl.json", in: folder)
+        let result = try CLIHarness.run(["run", m, "--stats", folder.appending(path: "no/such/dir/s.json").path], lines: [#"{"ok":true}"#])
+        #expect(result.status == 0)
+        #expect(result.records.count == 1)
+        #expect(result.stderrText.contains("cannot write statistics"))
+    }
+}
