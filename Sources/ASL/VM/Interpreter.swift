@@ -94,6 +94,7 @@ enum Interpreter {
                     try checkOutputSize(f)
                 case .next(let s):
                     exit(f)
+                    if let inspection = f.inspection { inspection.nextState = s; return .finished(f.output) }
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(s)].entry
@@ -103,6 +104,7 @@ enum Interpreter {
                 case .choose(let c):
                     let target = try choose(program.choices[Int(c)], f)
                     exit(f)
+                    if let inspection = f.inspection { inspection.nextState = target; return .finished(f.output) }
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(target)].entry
@@ -113,6 +115,7 @@ enum Interpreter {
                     f.execution.statistics?.raised(f, failure.error, .failed)
                     return .failed(failure)
                 }
+                if let inspection = f.inspection { inspection.observe(op, f) }
             } catch {
                 if let s = handle(prefixed(error, f), in: f) { return s }
             }
@@ -238,6 +241,7 @@ enum Interpreter {
         switch resume {
         case .task(.success(let value)):
             f.result = value
+            f.inspection?.delivered(value)
             f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionSucceeded" : "TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
             if case .task = execution.program.states[f.state].kind {
                 guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
@@ -253,6 +257,7 @@ enum Interpreter {
             let kind = execution.program.states[f.state].kind
             f.lastEventId = execution.event(kind == .map ? "MapStateSucceeded" : "ParallelStateSucceeded", previous: f.lastEventId, details: [:])
             f.result = .array(values)
+            f.inspection?.delivered(f.result)
         case .children(.failure(let error)):
             let kind = execution.program.states[f.state].kind
             f.lastEventId = execution.event(kind == .map ? "MapStateFailed" : "ParallelStateFailed", previous: f.lastEventId, details: [:])
@@ -406,13 +411,21 @@ enum Interpreter {
                 f.retryAttempts[i] += 1
                 f.retryCount += 1
                 f.execution.statistics?.raised(f, error.error, .retried)
+                if let inspection = f.inspection {
+                    // TestState reports the retry instead of waiting and running the state again.
+                    inspection.retriable = true
+                    inspection.data.retryIndex = i
+                    inspection.data.retryBackoffIntervalSeconds = delay
+                    return .failed(error)
+                }
                 f.pc = info.body
                 f.value = f.raw
                 // BackoffRate^n can overflow to infinity; clamp to the longest representable wait.
                 let ms = (delay * 1000).rounded()
                 return .sleep(milliseconds: ms.isFinite && ms < 9.0e15 ? Int64(ms) : 9_000_000_000_000_000)
             }
-            for catcher in info.catchers where matches(catcher.errorEquals, error.error) {
+            for (catchIndex, catcher) in info.catchers.enumerated() where matches(catcher.errorEquals, error.error) {
+                f.inspection?.data.catchIndex = catchIndex
                 var errorOutput = JSONObject(minimumCapacity: 2)
                 errorOutput["Error"] = .string(error.error)
                 if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
@@ -436,6 +449,11 @@ enum Interpreter {
                 }
                 f.execution.statistics?.raised(f, error.error, .caught)
                 exit(f, succeeded: false)
+                if let inspection = f.inspection {
+                    inspection.caught = true
+                    inspection.nextState = catcher.next
+                    return .finished(f.output)
+                }
                 f.raw = f.output
                 f.rawBound = -1
                 f.outputBound = -1
