@@ -31,6 +31,7 @@ extension CommandLine {
             case "compile": return try CompileCommand.main(rest)
             case "disasm": return try DisasmCommand.main(rest)
             case "test-state": return try TestStateCommand.main(rest)
+            case "graph": return try GraphCommand.main(rest)
             case "help", "-h", "--help":
                 switch rest.first {
                 case "run": print(RunCommand.help)
@@ -38,6 +39,7 @@ extension CommandLine {
                 case "compile": print(CompileCommand.help)
                 case "disasm": print(DisasmCommand.help)
                 case "test-state": print(TestStateCommand.help)
+                case "graph": print(GraphCommand.help)
                 default: print(usage)
                 }
                 return ExitCode.ok
