@@ -1,6 +1,8 @@
 import ASLJSON
 import Foundation
 import Testing
+import ASL
+@testable import ASLCLI
 
 /// `aslx run --stats FILE` end to end.
 @Suite(.enabled(if: CLIHarness.binary != nil, CLIHarness.missingNote))
@@ -48,5 +50,31 @@ final class CLIStatsTests {
         #expect(result.status == 0)
         #expect(result.records.count == 1)
         #expect(result.stderrText.contains("cannot write statistics"))
+    }
+}
+
+@Suite struct StatsSummaryTests {
+    @Test func summaryHasTotalsAndOneLinePerState() async throws {
+        let machine = try StateMachine(definition: CLIStatsTests.machine, name: "m")
+        var configuration = EngineConfiguration()
+        configuration.workers = 1
+        let collector = StatisticsCollector(machine: machine, workers: 1)
+        configuration.statistics = collector
+        let engine = Engine(configuration)
+        for ok in [true, false, true] { _ = await engine.execute(machine, input: ["ok": .bool(ok)]) }
+        let file = StatsFile(path: "/nonexistent/s.json", collector: collector, machineName: "m", linesIn: { 3 })
+        let lines = file.summary().split(separator: "\n").map(String.init)
+        #expect(lines.first?.contains("3 events") == true)
+        #expect(lines.first?.contains("2 succeeded, 1 failed, 0 timed out") == true)
+        #expect(lines.count == 2 + 3)
+        let broken = try #require(lines.first { $0.hasPrefix("  Broken") })
+        #expect(broken.split(separator: " ").prefix(5).map(String.init) == ["Broken", "1", "1", "0", "0"])
+    }
+
+    @Test func timesAreShortAndScaled() {
+        #expect(StatsFile.time(850) == "850ns")
+        #expect(StatsFile.time(12_340) == "12.3µs")
+        #expect(StatsFile.time(4_500_000) == "4.5ms")
+        #expect(StatsFile.time(2_100_000_000) == "2.1s")
     }
 }

@@ -99,6 +99,14 @@ import Synchronization
         for (name, definition) in samples { try Self.renders(name, definition) }
     }
 
+    @Test(.enabled(if: Graphviz.dot != nil, "graphviz `dot` is not installed (apt-get install -y graphviz): DOT output not rendered"))
+    func quotesAndBackslashesInNamesAreEscaped() throws {
+        let definition = try JSONParser.parse(#"{"StartAt": "a \"b\" \\c", "States": {"a \"b\" \\c": {"Type": "Pass", "Next": "x{y}"}, "x{y}": {"Type": "Succeed"}}}"#)
+        let dot = GraphSamples.render(definition, .dot, title: "t\"1")
+        #expect(dot.contains(#"label="a \"b\" \\c\nPass""#))
+        try Self.renders("awkward names", definition)
+    }
+
     /// `dot` exits 0 without a warning and draws one SVG node per state plus the start/end marks.
     static func renders(_ name: String, _ definition: JSONValue) throws {
         let source = GraphSamples.render(definition, .dot)

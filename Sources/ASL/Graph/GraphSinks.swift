@@ -5,17 +5,14 @@ struct DOTSink: GraphSink {
     private var depth = 1
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s {
+        quoted(s) { c in
             switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": break
-            default: out.append(c)
+            case "\"": "\\\""
+            case "\\": "\\\\"
+            case "\n": "\\n"
+            default: nil
             }
         }
-        return out + "\""
     }
 
     private mutating func line(_ s: String) { text += String(repeating: "  ", count: depth) + s + "\n" }
@@ -85,20 +82,17 @@ struct MermaidSink: GraphSink {
     private var styles: [String] = []
 
     static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s {
+        quoted(s) { c in
             switch c {
-            case "\"": out += "#quot;"
-            case "#": out += "#35;"
-            case "&": out += "#amp;"
-            case "<": out += "#lt;"
-            case ">": out += "#gt;"
-            case "\n": out += "<br/>"
-            case "\r": break
-            default: out.append(c)
+            case "\"": "#quot;"
+            case "#": "#35;"
+            case "&": "#amp;"
+            case "<": "#lt;"
+            case ">": "#gt;"
+            case "\n": "<br/>"
+            default: nil
             }
         }
-        return out + "\""
     }
 
     private mutating func line(_ s: String) { text += String(repeating: "  ", count: depth) + s + "\n" }
@@ -147,4 +141,13 @@ struct MermaidSink: GraphSink {
         let arrow = dashed ? "-.->" : "-->"
         line(label.map { "\(from) \(arrow)|\(Self.quote($0))| \(to)" } ?? "\(from) \(arrow) \(to)")
     }
+}
+
+/// `s` in double quotes, each character replaced by `escape`'s text when it gives one; carriage returns dropped.
+func quoted(_ s: String, _ escape: (Character) -> String?) -> String {
+    var out = "\""
+    for c in s where c != "\r" {
+        if let e = escape(c) { out += e } else { out.append(c) }
+    }
+    return out + "\""
 }
