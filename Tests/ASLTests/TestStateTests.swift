@@ -1,6 +1,7 @@
 import ASLJSON
 import Testing
 @testable import ASL
+import Synchronization
 
 @Suite struct TestStateTests {
     static let orders = """
@@ -143,5 +144,59 @@ import Testing
 
     @Test func anUnknownStateIsAnError() async throws {
         await #expect(throws: StatesError.self) { try await machine().testState("Nope", input: [:]) }
+    }
+}
+
+/// TestState runs the same compiled code as an execution: for every state an execution passes
+/// through, testing that state on the input it entered with gives the output it exited with.
+@Suite struct TestStateAgreesWithExecutionsTests {
+    final class Recorder: LogSink, @unchecked Sendable {
+        let events = Mutex<[LogEvent]>([])
+        func write(_ event: LogEvent) { events.withLock { $0.append(event) } }
+    }
+
+    static let machines: [(String, JSONValue)] = [
+        ("""
+        {"StartAt": "Greet", "States": {
+          "Greet": {"Type": "Pass", "Parameters": {"greeting.$": "States.Format('Hello, {}!', $.name)", "amount.$": "$.amount"}, "Next": "Classify"},
+          "Classify": {"Type": "Choice", "Choices": [{"Variable": "$.amount", "NumericGreaterThan": 100, "Next": "Large"}], "Default": "Small"},
+          "Large": {"Type": "Pass", "Result": "large", "ResultPath": "$.size", "Assign": {"big": true}, "Next": "Done"},
+          "Small": {"Type": "Pass", "Result": "small", "ResultPath": "$.size", "OutputPath": "$.size", "Next": "Done"},
+          "Done": {"Type": "Succeed"}}}
+        """, ["name": "Ada", "amount": 250]),
+        ("""
+        {"QueryLanguage": "JSONata", "StartAt": "Count", "States": {
+          "Count": {"Type": "Pass", "Assign": {"n": "{% $count($states.input.items) %}"}, "Output": {"items": "{% $states.input.items %}"}, "Next": "Sum"},
+          "Sum": {"Type": "Pass", "Output": {"total": "{% $sum($states.input.items) %}", "n": "{% $n %}"}, "Next": "Check"},
+          "Check": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.total > 5 %}", "Next": "Big"}], "Default": "Big"},
+          "Big": {"Type": "Succeed", "Output": "{% $states.input.total * 2 %}"}}}
+        """, ["items": [1, 2, 3]]),
+    ]
+
+    @Test(arguments: machines.indices)
+    func eachStatesTestOutputIsItsExecutionOutput(index: Int) async throws {
+        let (definition, input) = Self.machines[index]
+        let machine = try StateMachine(definition: definition, name: "m")
+        let recorder = Recorder()
+        var configuration = EngineConfiguration()
+        configuration.logSink = recorder
+        configuration.logLevel = .all
+        let outcome = await Engine(configuration).execute(machine, input: input)
+        #expect(outcome.status == .succeeded)
+        let events = recorder.events.withLock { $0 }.sorted { $0.id < $1.id }
+        var variables = JSONObject()
+        var checked = 0
+        for (i, entered) in events.enumerated() where entered.type.hasSuffix("StateEntered") {
+            let name = try #require(entered.details["name"]?.stringValue)
+            let exited = try #require(events[(i + 1)...].first { $0.type.hasSuffix("StateExited") && $0.details["name"]?.stringValue == name })
+            let stateInput = try JSONParser.parse(try #require(entered.details["input"]?.stringValue))
+            let r = try await machine.testState(name, input: stateInput, variables: variables, inspectionLevel: .debug)
+            #expect(r.output == (try JSONParser.parse(try #require(exited.details["output"]?.stringValue))), "\(name)")
+            let next = events[(i + 1)...].first { $0.type.hasSuffix("StateEntered") }?.details["name"]?.stringValue
+            #expect(r.nextState == next, "\(name)")
+            variables = r.inspectionData?.variables ?? variables
+            checked += 1
+        }
+        #expect(checked >= 4)
     }
 }
