@@ -44,6 +44,29 @@ final class CLIStatsTests {
         #expect(result.stderrText.isEmpty)
     }
 
+    @Test func progressTicksRewriteTheFileWhileTheStreamIsOpen() throws {
+        let m = try CLIHarness.write(Self.machine, to: "m.asl.json", in: folder)
+        let stats = folder.appending(path: "stats.json").path
+        let (process, input, output, errors) = try CLIHarness.start(["run", m, "--stats", stats, "--progress"])
+        let out = CLIHarness.Reader(output!.fileHandleForReading), err = CLIHarness.Reader(errors.fileHandleForReading)
+        try input!.fileHandleForWriting.write(contentsOf: Data(#"{"ok":true}\#n{"ok":true}\#n"#.utf8))
+        // Off a terminal, --progress ticks every 2 s.
+        var tick: JSONValue?
+        for _ in 0..<60 where tick == nil {
+            Thread.sleep(forTimeInterval: 0.1)
+            if let data = FileManager.default.contents(atPath: stats) { tick = try JSONParser.parse(Array(data)) }
+        }
+        #expect(tick?["final"] == false)
+        #expect(tick?["states"]?["Fine"]?["entries"] == 2)
+        try input!.fileHandleForWriting.write(contentsOf: Data(#"{"ok":false}\#n"#.utf8))
+        try input!.fileHandleForWriting.close()
+        process.waitUntilExit()
+        _ = (out.wait(), err.wait())
+        let final = try JSONParser.parse(Array(try Data(contentsOf: URL(filePath: stats))))
+        #expect(final["final"] == true)
+        #expect(final["executions"]?["total"] == 3)
+    }
+
     @Test func anUnwritableStatsFileIsReportedNotFatal() throws {
         let m = try CLIHarness.write(Self.machine, to: "m.asl.json", in: folder)
         let result = try CLIHarness.run(["run", m, "--stats", folder.appending(path: "no/such/dir/s.json").path], lines: [#"{"ok":true}"#])
