@@ -9,6 +9,8 @@ extension CommandLine {
       aslx validate FILE... [--json] [--type EXPRESS|STANDARD]
       aslx compile FILE -o OUT.aslc
       aslx disasm FILE
+      aslx graph MACHINE [--format mermaid|dot] [--stats STATS.json]
+      aslx test-state MACHINE --state NAME --input JSON [--inspection-level DEBUG] ...
       aslx help [COMMAND]
 
     MACHINE is a definition (.asl.json / .json) or a compiled program (.aslc).
@@ -28,12 +30,16 @@ extension CommandLine {
             case "validate": return try ValidateCommand.main(rest)
             case "compile": return try CompileCommand.main(rest)
             case "disasm": return try DisasmCommand.main(rest)
+            case "test-state": return try TestStateCommand.main(rest)
+            case "graph": return try GraphCommand.main(rest)
             case "help", "-h", "--help":
                 switch rest.first {
                 case "run": print(RunCommand.help)
                 case "validate": print(ValidateCommand.help)
                 case "compile": print(CompileCommand.help)
                 case "disasm": print(DisasmCommand.help)
+                case "test-state": print(TestStateCommand.help)
+                case "graph": print(GraphCommand.help)
                 default: print(usage)
                 }
                 return ExitCode.ok

@@ -18,16 +18,22 @@ final class ProgressReporter: @unchecked Sendable {
     private struct Sample { var time: UInt64; var out: Int }
     private let last: Mutex<Sample>
     private let emitter: ResultEmitter
+    /// Runs at each tick (e.g. rewriting the `--stats` file).
+    private let onTick: @Sendable () -> Void
 
-    init(emitter: ResultEmitter, channel: OutputChannel, terminal: Bool) {
+    init(emitter: ResultEmitter, channel: OutputChannel, terminal: Bool, onTick: @escaping @Sendable () -> Void = {}) {
         self.emitter = emitter
+        self.onTick = onTick
         self.channel = channel
         self.terminal = terminal
         last = Mutex(Sample(time: monotonicNanoseconds(), out: 0))
         timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "aslx.progress"))
         let period: DispatchTimeInterval = terminal ? .milliseconds(250) : .seconds(2)
         timer.schedule(deadline: .now() + period, repeating: period)
-        timer.setEventHandler { [self] in report(final: false) }
+        timer.setEventHandler { [self] in
+            report(final: false)
+            onTick()
+        }
         timer.resume()
     }
 

@@ -26,11 +26,14 @@ struct RunOptions {
     var timeoutSeconds: Double?
     /// nil: on when stderr is a terminal.
     var progress: Bool?
+    /// `--stats FILE`: per-state statistics of the stream.
+    var statsPath: String?
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
                                      "--async", "--progress", "--no-progress"]
     static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight",
-                                       "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads"]
+                                       "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads",
+                                       "--stats"]
 
     init(parsing arguments: [String]) throws {
         var args = Arguments(arguments)
@@ -83,6 +86,10 @@ struct RunOptions {
         }
         if flags.contains("--progress") { progress = true }
         if flags.contains("--no-progress") { progress = false }
+        if let path = values["--stats"]?.last {
+            guard !path.isEmpty else { throw UsageError("--stats needs a file path") }
+            statsPath = path
+        }
     }
 
     private static func int(_ values: [String: [String]], _ name: String, _ fallback: Int, in range: ClosedRange<Int>) throws(UsageError) -> Int {
@@ -139,6 +146,9 @@ enum RunCommand {
       --journal FILE           at-least-once resume: FILE records how far into the input every
                                result has been written; rerun the same command to continue there
       --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
+      --stats FILE             per-state statistics (entries, errors, retries, catches, time
+                               p50/p99/max) and execution totals as JSON, rewritten at each
+                               --progress tick and at the end; a summary on stderr if a terminal
 
     Bad input lines get their own FAILED record (InvalidExecutionInput with the parser's column,
     ValidationException for lines over 256 KiB, InvalidName for a bad --name-path name).
@@ -237,9 +247,18 @@ struct Runner {
         }
         if let threads = options.threads { configuration.workers = threads }
 
+        var statsFile: StatsFile?
+        if let path = options.statsPath {
+            let collector = StatisticsCollector(machine: machine, workers: configuration.workers)
+            configuration.statistics = collector
+            statsFile = StatsFile(path: path, collector: collector, machineName: machine.name,
+                                  linesIn: { [emitter] in emitter.linesIn.load(ordering: .relaxed) })
+        }
+
         emitter.channels = (stdout, stderr, extra)
         emitter.start()
-        let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal) : nil
+        let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal,
+                                                     onTick: { [statsFile] in statsFile?.write(final: false) }) : nil
 
         let engine = Engine(configuration)
         let processor = LineProcessor(
@@ -310,6 +329,10 @@ struct Runner {
         emitter.finish(total: sequence)
         for pool in pools { pool.shutdown() }
         progress?.stop()
+        if let statsFile {
+            if let problem = statsFile.write(final: true) { stderr.append(Array("aslx: \(problem)".utf8)) }
+            if stderrIsTerminal { stderr.append(Array(statsFile.summary().utf8)) }
+        }
         for channel in [stdout, stderr] + extra { channel.flush() }
         if let failure = emitter.ioFailure ?? inputError {
             printError(failure)

@@ -47,7 +47,7 @@ final class Driver: Sendable {
         case .step(let frame, let run):
             step(frame, run: run, context)
         case .deadline(let run):
-            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
+            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil), worker: context.workerIndex)
         case .taskTimeout(let frame, let run, let flag, let seconds, let heartbeat):
             guard flag.claim() else { return }
             frame.resume = .task(.failure(heartbeat
@@ -60,6 +60,7 @@ final class Driver: Sendable {
     /// Runs `frame` until it suspends, and arranges for it to continue.
     static func step(_ frame: Frame, run: ExecutionRun, _ context: WorkerContext<EngineJob>) {
         if frame.isAbandoned { return }
+        frame.worker = context.workerIndex
         switch Interpreter.run(frame) {
         case .finished(let output):
             ended(frame, .success(output), run: run, context)
@@ -106,8 +107,8 @@ final class Driver: Sendable {
     private static func ended(_ frame: Frame, _ outcome: Result<JSONValue, StatesError>, run: ExecutionRun, _ context: WorkerContext<EngineJob>) {
         guard let group = frame.group else {
             switch outcome {
-            case .success(let output): run.finish(.succeeded, output: output, error: nil, previousEventId: frame.lastEventId)
-            case .failure(let error): run.finish(.failed, output: nil, error: error, previousEventId: frame.lastEventId)
+            case .success(let output): run.finish(.succeeded, output: output, error: nil, previousEventId: frame.lastEventId, worker: context.workerIndex)
+            case .failure(let error): run.finish(.failed, output: nil, error: error, previousEventId: frame.lastEventId, worker: context.workerIndex)
             }
             return
         }

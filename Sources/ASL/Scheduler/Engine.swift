@@ -32,6 +32,8 @@ public struct EngineConfiguration: Sendable {
     /// Executions admitted at once through ``Engine/submit(_:input:name:completion:)`` and
     /// ``Engine/execute(_:input:name:)``; further submissions wait for a slot (backpressure).
     public var maxInFlight = 10_000
+    /// Per-state statistics of the collector's machine (`aslx run --stats`); nil: none kept.
+    public var statistics: StatisticsCollector?
 
     public init() {}
 }
@@ -50,12 +52,15 @@ public final class Engine: Sendable {
     let driver: Driver
     private let invokers = Mutex<[String: TaskInvoker]>([:])
     private let gate: AdmissionGate
+    private let statistics: StatisticsProbe?
 
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
         self.gate = AdmissionGate(limit: configuration.maxInFlight)
-        self.driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
+        let driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
+        self.driver = driver
+        self.statistics = configuration.statistics.map { StatisticsProbe(collector: $0, now: { driver.pool.now }) }
     }
 
     /// Runs one execution to its end (StartSyncExecution semantics). Waits for a slot first
@@ -111,12 +116,14 @@ public final class Engine: Sendable {
             setupError = error
             tasks = TaskInvoker(handlers: [:], lambdaFunctions: [:], mocks: nil)
         }
+        let statistics = self.statistics.flatMap { $0.collector.program === machine.program ? $0 : nil }
         let execution = ExecutionState(
             program: machine.program, machine: machine, executionArn: arn, name: executionName, input: input,
             startMilliseconds: start, environment: environment,
             tasks: tasks,
             logSink: configuration.logSink, logLevel: configuration.logLevel,
-            includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn)
+            includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn,
+            statistics: statistics, startNanos: statistics?.now() ?? 0)
         let run = ExecutionRun(execution: execution, driver: driver, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {
@@ -148,9 +155,11 @@ final class ExecutionRun: Sendable {
     }
 
     /// Ends the execution once; later calls (a deadline after success, a late task) do nothing.
-    func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?, previousEventId: Int = 0) {
+    /// `worker`: the pool worker calling (-1 off the pool), for statistics.
+    func finish(_ status: ExecutionStatus, output: JSONValue?, error: StatesError?, previousEventId: Int = 0, worker: Int = -1) {
         // acquiringAndReleasing: exactly one caller wins; frames that later load `finished` (acquiring) stop.
         guard !execution.finished.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        execution.statistics?.executionEnded(execution, status, worker: worker)
         if status != .timedOut, let timer = deadlineTimer.withLock({ $0 }) { driver.pool.cancel(timer) }
         let e = execution
         switch status {

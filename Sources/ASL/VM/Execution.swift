@@ -71,6 +71,10 @@ final class ExecutionState: @unchecked Sendable {
     let logLevel: LogLevel
     let includeExecutionData: Bool
     let roleArn: String
+    /// Where this execution's per-state statistics go (nil: not collected).
+    let statistics: StatisticsProbe?
+    /// The engine clock when the execution started (only read with `statistics`).
+    let startNanos: UInt64
 
     /// History event counter: the last id handed out (ExecutionStarted takes 1).
     // Relaxed: ids only need to be unique and increasing; no other memory is published through it.
@@ -83,7 +87,8 @@ final class ExecutionState: @unchecked Sendable {
 
     init(program: Program, machine: StateMachine, executionArn: String, name: String, input: JSONValue,
          startMilliseconds: Int64, environment: ExecutionEnvironment, tasks: TaskInvoker,
-         logSink: LogSink?, logLevel: LogLevel, includeExecutionData: Bool, roleArn: String) {
+         logSink: LogSink?, logLevel: LogLevel, includeExecutionData: Bool, roleArn: String,
+         statistics: StatisticsProbe? = nil, startNanos: UInt64 = 0) {
         self.program = program
         self.machine = machine
         self.executionArn = executionArn
@@ -96,6 +101,8 @@ final class ExecutionState: @unchecked Sendable {
         self.logLevel = logLevel
         self.includeExecutionData = includeExecutionData
         self.roleArn = roleArn
+        self.statistics = statistics
+        self.startNanos = startNanos
     }
 
     /// `$$.Execution`, built when an expression reads `$$` (most executions never do).

@@ -25,11 +25,17 @@ final class Frame: @unchecked Sendable {
     var enteredEventId = 0
     var lastEventId = 0
     var enteredTime: Int64 = 0
+    /// The pool worker running the frame now (-1 off the pool): picks the statistics shard.
+    var worker = -1
+    /// Engine clock at state entry (only kept when statistics are collected).
+    var stateStartedAt: UInt64 = 0
     var pendingAssign: [(String, JSONValue)] = []
     /// What the frame was waiting for, delivered by the driver before it runs again.
     var resume: Resume?
     /// A failure to report before running (e.g. a Map item selection error).
     var startFailure: StatesError?
+    /// TestState: records the data flow and stops the state at its transition (nil in executions).
+    var inspection: StateInspection?
     /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
     var taskIsLegacyLambda = false
 
@@ -47,6 +53,13 @@ final class Frame: @unchecked Sendable {
         self.lastEventId = previousEventId
         let start = execution.program.scopes[scope].startState
         self.pc = execution.program.states[Int(start)].entry
+    }
+
+    /// A frame that starts at `state` (TestState's single-state entry: the state's own `enter` op).
+    convenience init(execution: ExecutionState, state: Int, input: JSONValue, variables: VariableScope) {
+        self.init(execution: execution, scope: execution.program.states[state].scope, input: input, variables: variables,
+                  group: nil, childIndex: 0, previousEventId: 0)
+        pc = execution.program.states[state].entry
     }
 
     var isAbandoned: Bool {

@@ -94,6 +94,7 @@ enum Interpreter {
                     try checkOutputSize(f)
                 case .next(let s):
                     exit(f)
+                    if let inspection = f.inspection { inspection.nextState = s; return .finished(f.output) }
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(s)].entry
@@ -103,14 +104,18 @@ enum Interpreter {
                 case .choose(let c):
                     let target = try choose(program.choices[Int(c)], f)
                     exit(f)
+                    if let inspection = f.inspection { inspection.nextState = target; return .finished(f.output) }
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(target)].entry
                 case .fail(let spec):
                     let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
                     let cause = try Bridge.failText(program.fails[Int(spec)].cause, frame: f)
-                    return .failed(StatesError(error ?? "", cause))
+                    let failure = StatesError(error ?? "", cause)
+                    f.execution.statistics?.raised(f, failure.error, .failed)
+                    return .failed(failure)
                 }
+                if let inspection = f.inspection { inspection.observe(op, f) }
             } catch {
                 if let s = handle(prefixed(error, f), in: f) { return s }
             }
@@ -141,9 +146,12 @@ enum Interpreter {
         f.enteredEventId = f.execution.event(info.kind.enteredEvent, previous: f.lastEventId,
                                              details: ["input": .string(raw.description), "inputDetails": ["truncated": false], "name": .string(info.name)])
         f.lastEventId = f.enteredEventId
+        f.execution.statistics?.entered(f)
     }
 
-    static func exit(_ f: Frame) {
+    /// `succeeded`: the state transitions normally (false when a Catch moves on from it).
+    static func exit(_ f: Frame, succeeded: Bool = true) {
+        if succeeded { f.execution.statistics?.succeeded(f) }
         let info = f.execution.program.states[f.state]
         let assigned = f.pendingAssign
         for (name, value) in assigned { f.variables.set(name, value) }
@@ -233,6 +241,7 @@ enum Interpreter {
         switch resume {
         case .task(.success(let value)):
             f.result = value
+            f.inspection?.delivered(value)
             f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionSucceeded" : "TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
             if case .task = execution.program.states[f.state].kind {
                 guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
@@ -248,6 +257,7 @@ enum Interpreter {
             let kind = execution.program.states[f.state].kind
             f.lastEventId = execution.event(kind == .map ? "MapStateSucceeded" : "ParallelStateSucceeded", previous: f.lastEventId, details: [:])
             f.result = .array(values)
+            f.inspection?.delivered(f.result)
         case .children(.failure(let error)):
             let kind = execution.program.states[f.state].kind
             f.lastEventId = execution.event(kind == .map ? "MapStateFailed" : "ParallelStateFailed", previous: f.lastEventId, details: [:])
@@ -400,13 +410,22 @@ enum Interpreter {
                 if retrier.jitterFull { delay *= f.execution.environment.random() }
                 f.retryAttempts[i] += 1
                 f.retryCount += 1
+                f.execution.statistics?.raised(f, error.error, .retried)
+                if let inspection = f.inspection {
+                    // TestState reports the retry instead of waiting and running the state again.
+                    inspection.retriable = true
+                    inspection.data.retryIndex = i
+                    inspection.data.retryBackoffIntervalSeconds = delay
+                    return .failed(error)
+                }
                 f.pc = info.body
                 f.value = f.raw
                 // BackoffRate^n can overflow to infinity; clamp to the longest representable wait.
                 let ms = (delay * 1000).rounded()
                 return .sleep(milliseconds: ms.isFinite && ms < 9.0e15 ? Int64(ms) : 9_000_000_000_000_000)
             }
-            for catcher in info.catchers where matches(catcher.errorEquals, error.error) {
+            for (catchIndex, catcher) in info.catchers.enumerated() where matches(catcher.errorEquals, error.error) {
+                f.inspection?.data.catchIndex = catchIndex
                 var errorOutput = JSONObject(minimumCapacity: 2)
                 errorOutput["Error"] = .string(error.error)
                 if let cause = error.cause { errorOutput["Cause"] = .string(cause) }
@@ -425,9 +444,16 @@ enum Interpreter {
                         }
                     }
                 } catch {
+                    f.execution.statistics?.raised(f, error.error, .failed)
                     return .failed(error)
                 }
-                exit(f)
+                f.execution.statistics?.raised(f, error.error, .caught)
+                exit(f, succeeded: false)
+                if let inspection = f.inspection {
+                    inspection.caught = true
+                    inspection.nextState = catcher.next
+                    return .finished(f.output)
+                }
                 f.raw = f.output
                 f.rawBound = -1
                 f.outputBound = -1
@@ -435,6 +461,7 @@ enum Interpreter {
                 return nil
             }
         }
+        f.execution.statistics?.raised(f, error.error, .failed)
         return .failed(error)
     }
 

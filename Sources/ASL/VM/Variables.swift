@@ -28,5 +28,10 @@ final class VariableScope: @unchecked Sendable {
         values[name] = value
     }
 
-
+    /// Every variable visible from this scope (inner scopes shadow outer ones).
+    func visible() -> JSONObject {
+        var out = parent?.visible() ?? JSONObject()
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) { out[k] = v }
+        return out
+    }
 }
