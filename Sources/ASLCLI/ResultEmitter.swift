@@ -6,10 +6,11 @@ import Synchronization
 /// keeps the journal.
 ///
 /// Executions complete on any thread and hand their line to ``complete(_:)``. In ordered mode
-/// a line waits in a reorder buffer until every earlier line is out. `window` slots are released
-/// when a line has been handed to the output channel, not when its execution completes, so
-/// the reader (which waits on it before every line) keeps reorder buffer plus executions in
-/// flight under `--max-in-flight`, and stops reading while stdout is not draining.
+/// a line waits in a reorder buffer until every earlier line is out. A line's share of the memory
+/// budget (`window`) is given back when the line has been handed to the output channel, not when
+/// its execution completes, so the reader (which takes budget before it reads) keeps input,
+/// executions and reorder buffer under `--max-memory`, and stops reading while stdout is not
+/// draining.
 ///
 /// Flushing: an interactive output (pipe, terminal) is flushed when its oldest unwritten byte
 /// is 2 ms old, when the reader is about to block on input, and at the end; a regular file
@@ -25,6 +26,8 @@ final class ResultEmitter: @unchecked Sendable {
         var line: RecordFormatter.Line
         var lineNumber: Int
         var endOffset: Int64
+        /// Bytes of the memory budget this line holds until it is written (the result's added here).
+        var cost: Int
     }
 
     private let condition = NSCondition()
@@ -64,14 +67,14 @@ final class ResultEmitter: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(ordered: Bool, window: Window, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
+    init(ordered: Bool, window: Window, journal: Journal?, startOffset: Int64, startLine: Int) {
         self.ordered = ordered
         self.window = window
-        self.journalEvery = max(1, windowSize)
+        self.journalEvery = 1024
         self.journal = journal
         self.position = (startOffset, startLine)
         var capacity = 16
-        while capacity < min(windowSize, 4096) { capacity <<= 1 }
+        while capacity < 4096 { capacity <<= 1 }
         pending = ordered ? Array(repeating: nil, count: capacity) : []
     }
 
@@ -86,6 +89,10 @@ final class ResultEmitter: @unchecked Sendable {
 
     /// Hands over the line for item `seq` (0-based, in input order). Thread-safe.
     func complete(_ item: Item) {
+        var item = item
+        let resultBytes = (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0)
+        window.charge(resultBytes)
+        item.cost += resultBytes
         condition.lock()
         if ordered && item.seq != nextSeq {
             if item.seq - nextSeq >= pending.count { growPending(toHold: item.seq) }
@@ -226,7 +233,11 @@ final class ResultEmitter: @unchecked Sendable {
                     }
                 }
             }
-            if !batch.isEmpty { window.release(batch.count) }
+            if !batch.isEmpty {
+                var bytes = 0
+                for item in batch { bytes += item.cost }
+                window.release(bytes)
+            }
             emitted += batch.count
             if !batch.isEmpty {
                 linesOut.add(batch.count, ordering: .relaxed)

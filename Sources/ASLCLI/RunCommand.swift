@@ -22,6 +22,7 @@ struct RunOptions {
     var taskWorkers = 1
     var journalPath: String?
     var maxInFlight = 1024
+    var maxMemory = 256 << 20
     var threads: Int?
     var timeoutSeconds: Double?
     /// nil: on when stderr is a terminal.
@@ -29,7 +30,7 @@ struct RunOptions {
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
                                      "--async", "--progress", "--no-progress"]
-    static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight",
+    static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--max-memory",
                                        "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads"]
 
     init(parsing arguments: [String]) throws {
@@ -76,6 +77,10 @@ struct RunOptions {
         taskWorkers = try Self.int(values, "--task-workers", 1, in: 1...256)
         journalPath = values["--journal"]?.last
         maxInFlight = try Self.int(values, "--max-in-flight", 1024, in: 1...1_000_000)
+        if let text = values["--max-memory"]?.last {
+            guard let mib = Int(text), (1...1_048_576).contains(mib) else { throw UsageError("--max-memory must be an integer number of MiB in 1...1048576") }
+            maxMemory = mib << 20
+        }
         if values["--threads"] != nil { threads = try Self.int(values, "--threads", 0, in: 1...4096) }
         if let t = values["--timeout"]?.last {
             guard let seconds = Double(t), seconds > 0, seconds <= 300 else { throw UsageError("--timeout must be in (0, 300] seconds") }
@@ -133,8 +138,11 @@ enum RunCommand {
       --log-sink SINK          stdout (default: interleaved whole lines), stderr, or a file path
 
     Flow control and operation
-      --max-in-flight N        executions and reordered results held at once (default 1024);
-                               input is read only as fast as results drain
+      --max-in-flight N        executions running at once (default 1024); executions parked in a
+                               Wait or a Retry backoff do not count (they are bounded by memory)
+      --max-memory MIB         bytes held for lines not yet written out: inputs, executions
+                               (running or parked, ~2 KiB each) and reordered results (default
+                               256); input is read only as fast as results drain
       --threads N              worker threads (default: one per core)
       --journal FILE           at-least-once resume: FILE records how far into the input every
                                result has been written; rerun the same command to continue there
@@ -204,8 +212,8 @@ struct Runner {
             }
         }
 
-        let window = Window(size: options.maxInFlight)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, windowSize: options.maxInFlight, journal: journal,
+        let window = Window(bytes: options.maxMemory)
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal,
                                     startOffset: start.offset, startLine: start.line)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
@@ -236,6 +244,7 @@ struct Runner {
             }
         }
         if let threads = options.threads { configuration.workers = threads }
+        configuration.maxInFlight = options.maxInFlight
 
         emitter.channels = (stdout, stderr, extra)
         emitter.start()
@@ -268,22 +277,22 @@ struct Runner {
                 emitter.linesIn.add(batch.entries.count, ordering: .relaxed)
                 parsers.submit(batch)
             }
-            var slots = 0
+            // Budget taken but not yet spent on lines read (negative: owed by the next taking).
+            var credit = 0
+            let chunk = max(1, min(256 * 1024, window.limit / 8))
             var mayBlock = false
             reading: while true {
-                if slots == 0 {
+                if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
-                    slots = window.tryAcquire(upTo: Self.batchLines)
-                    if slots == 0 {
-                        // Lines holding slots must reach the parsers before this thread waits for more.
-                        submit()
-                        slots = window.acquire(upTo: Self.batchLines)
-                    }
+                    // Lines holding budget must reach the parsers before this thread waits for more.
+                    if !window.hasRoom { submit() }
+                    window.take(chunk)
+                    credit += chunk
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
                     mayBlock = false
-                    slots -= 1
+                    credit -= LineProcessor.cost(of: line)
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
                     if entries.count >= Self.batchLines || bytes.count >= Self.batchBytes { submit() }
@@ -297,6 +306,7 @@ struct Runner {
                 }
             }
             submit()
+            if credit > 0 { window.release(credit) }
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
@@ -348,6 +358,11 @@ final class LineProcessor: @unchecked Sendable {
         self.asyncSlots = asyncSlots
     }
 
+    /// What a line holds of the memory budget until its result is written: its bytes and an
+    /// execution's state (about a kilobyte parked on the timer wheel; counted generously).
+    static func cost(of line: InputLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
+    static let executionBytes = 2048
+
     /// Waits for `--async` executions (whose results were written when they started).
     func waitForExecutions() { executions.wait() }
 
@@ -361,9 +376,9 @@ final class LineProcessor: @unchecked Sendable {
 
     private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
         let emitter = self.emitter
-        let number = line.number, endOffset = line.endOffset
+        let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
         @inline(__always) func emit(_ out: RecordFormatter.Line) {
-            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset))
+            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
         }
         if line.tooLong {
             emit(formatter.rejected(
@@ -397,7 +412,7 @@ final class LineProcessor: @unchecked Sendable {
             executions.enter()
             asyncSlots.wait()
             let executions = self.executions
-            let arn = engine.start(machine, input: input, name: name) { _ in
+            let arn = engine.startWhenAdmitted(machine, input: input, name: name) { _ in
                 emitter.running.subtract(1, ordering: .relaxed)
                 asyncSlots.signal()
                 executions.leave()
@@ -406,10 +421,10 @@ final class LineProcessor: @unchecked Sendable {
         } else {
             let formatter = self.formatter
             let keptInput = keepInput ? Array(text) : []
-            engine.start(machine, input: input, name: name) { outcome in
+            engine.startWhenAdmitted(machine, input: input, name: name) { outcome in
                 emitter.running.subtract(1, ordering: .relaxed)
                 emitter.complete(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
-                                       lineNumber: number, endOffset: endOffset))
+                                       lineNumber: number, endOffset: endOffset, cost: cost))
             }
         }
     }

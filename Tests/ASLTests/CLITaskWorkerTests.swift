@@ -153,3 +153,32 @@ final class CLITaskWorkerTests {
         return !stat[stat.index(after: close)...].hasPrefix(" Z")
     }
 }
+
+/// Executions parked in a Wait hold memory, not running slots.
+@Suite(.enabled(if: CLIHarness.binary != nil, CLIHarness.missingNote))
+final class CLIWaitAdmissionTests {
+    let folder = CLIHarness.temporaryFolder()
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    @Test func parkedExecutionsDoNotHoldRunningSlots() throws {
+        let m = try CLIHarness.write(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,"End":true}}}"#, to: "w.asl.json", in: folder)
+        let result = try CLIHarness.run(["run", m, "--max-in-flight", "1"], lines: (1...20).map { #"{"i":\#($0)}"# })
+        let records = result.records
+        #expect(records.count == 20)
+        #expect(records.allSatisfy { $0["status"]?.stringValue == "SUCCEEDED" })
+        // One running slot: were parked executions counted, the last would start 19 s after the first.
+        let starts = records.compactMap { $0["startDate"]?.numberValue?.doubleValue }
+        #expect(starts.count == 20)
+        #expect(starts.max()! - starts.min()! < 10, "\(starts)")
+    }
+
+    @Test func aSmallMemoryBudgetStillPassesEveryLine() throws {
+        let m = try CLIHarness.write(#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":0,"End":true}}}"#, to: "w0.asl.json", in: folder)
+        let padding = String(repeating: "x", count: 4000)
+        let n = 3000
+        let result = try CLIHarness.run(["run", m, "--max-memory", "1"], lines: (1...n).map { #"{"i":\#($0),"p":"\#(padding)"}"# })
+        #expect(result.status == 0)
+        let names = result.records.map { $0["name"]?.stringValue ?? "" }
+        #expect(names == (1...n).map { "line-\($0)" })
+    }
+}
