@@ -29,8 +29,13 @@ final class OutputChannel: Sendable {
     /// Called when a line lands in an empty buffer (so someone schedules a flush).
     private let onFirstByte: @Sendable () -> Void
 
-    init(fd: Int32, threshold: Int = 64 * 1024, linePrefix: [UInt8] = [], onFirstByte: @escaping @Sendable () -> Void = {}) {
+    /// What the channel writes to, for error messages ("results", "log sink 'x.log'").
+    let label: String
+
+    init(fd: Int32, label: String = "results", threshold: Int = 64 * 1024, linePrefix: [UInt8] = [],
+         onFirstByte: @escaping @Sendable () -> Void = {}) {
         self.fd = fd
+        self.label = label
         self.threshold = threshold
         self.linePrefix = linePrefix
         self.onFirstByte = onFirstByte
@@ -83,6 +88,12 @@ final class OutputChannel: Sendable {
 
     /// The first write error (0 if none). After an error further output is dropped.
     var writeErrno: Int32 { buffer.withLock { $0.errno } }
+
+    /// The first write error as a message, nil if none.
+    var failure: String? {
+        let code = writeErrno
+        return code == 0 ? nil : "cannot write \(label): \(errnoText(code))"
+    }
 
     /// Writes everything appended so far (by any thread) before returning.
     func flush() {

@@ -53,6 +53,8 @@ final class ResultEmitter: @unchecked Sendable {
     private var lastJournalWrite: UInt64 = 0
     private var journaledPrefix = 0
     private let journalEvery: Int
+    /// The journal's identity fields, and the lines done ahead of the prefix in an earlier run.
+    private let base: JournalState
 
     private let ordered: Bool
     private let window: Window
@@ -67,12 +69,15 @@ final class ResultEmitter: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(ordered: Bool, window: Window, journal: Journal?, startOffset: Int64, startLine: Int) {
+    /// `start`: where the run starts (from the journal): position, lines done beyond it, and
+    /// the definition and input identity every journal write records.
+    init(ordered: Bool, window: Window, journal: Journal?, start: JournalState) {
         self.ordered = ordered
         self.window = window
         self.journalEvery = 1024
         self.journal = journal
-        self.position = (startOffset, startLine)
+        self.position = (start.offset, start.line)
+        self.base = start
         var capacity = 16
         while capacity < 4096 { capacity <<= 1 }
         pending = ordered ? Array(repeating: nil, count: capacity) : []
@@ -250,6 +255,8 @@ final class ResultEmitter: @unchecked Sendable {
                 if isDone || forced || now &- since >= Self.interval(channel) { channel.flush() }
             }
             if stdout.writeErrno != 0 { fail("cannot write results: \(errnoText(stdout.writeErrno))") }
+            // A log sink that fails is an error too (exit 74), not silently dropped events.
+            for channel in extra { if let failure = channel.failure { fail(failure) } }
             // Often enough that a kill -9 repeats at most about one window of results.
             if journal != nil, isDone || prefixNext - journaledPrefix >= journalEvery || now &- lastJournalWrite >= 200_000_000 {
                 writeJournal(stdout: stdout, stderr: stderr)
@@ -264,22 +271,46 @@ final class ResultEmitter: @unchecked Sendable {
         }
     }
 
-    /// Records the position of the contiguous prefix of written results, once they are on disk.
+    /// Records the position of the contiguous prefix of written results, and the lines written
+    /// beyond it (`--unordered`), once they are on disk.
     private func writeJournal(stdout: OutputChannel, stderr: OutputChannel) {
         guard var j = journal, ioFailure == nil else { return }
-        let target = position
+        var state = base
+        state.offset = position.offset
+        state.line = position.line
+        state.done = Self.ranges(carried: base.done, above: position.line, plus: done.values.map { $0.1 })
         stdout.flush()
         stderr.flush()
         // kill -9 keeps written bytes (they are in the page cache); fsync is for power loss.
         if !stdout.isInteractive { stdout.sync() }
         guard stdout.writeErrno == 0 else { return }
+        state.output = OutputMark.of(stdout.fd)
         do throws(JournalError) {
-            try j.write(offset: target.offset, line: target.line)
+            try j.write(state)
             journal = j
         } catch {
             fail(error.description)
             journal = nil
         }
+    }
+
+    /// `carried` ranges clipped to lines above `line`, merged with the line numbers `extra`.
+    static func ranges(carried: [ClosedRange<Int>], above line: Int, plus extra: [Int]) -> [ClosedRange<Int>] {
+        var all: [ClosedRange<Int>] = []
+        for r in carried where r.upperBound > line { all.append(max(r.lowerBound, line + 1)...r.upperBound) }
+        for n in extra where n > line { all.append(n...n) }
+        guard !all.isEmpty else { return [] }
+        all.sort { $0.lowerBound < $1.lowerBound }
+        var merged = [all[0]]
+        for r in all.dropFirst() {
+            let last = merged[merged.count - 1]
+            if r.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        return merged
     }
 
     /// A batch smaller than this makes the writer sleep `pollMicroseconds` before the next one.

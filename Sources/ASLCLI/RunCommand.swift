@@ -21,6 +21,7 @@ struct RunOptions {
     var tasks: [(resource: String, command: String)] = []
     var taskWorkers = 1
     var journalPath: String?
+    var journalReset = false
     var maxInFlight = 1024
     var maxMemory = 256 << 20
     var threads: Int?
@@ -29,7 +30,7 @@ struct RunOptions {
     var progress: Bool?
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
-                                     "--async", "--progress", "--no-progress"]
+                                     "--async", "--progress", "--no-progress", "--journal-reset"]
     static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--max-memory",
                                        "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads"]
 
@@ -76,6 +77,8 @@ struct RunOptions {
         }
         taskWorkers = try Self.int(values, "--task-workers", 1, in: 1...256)
         journalPath = values["--journal"]?.last
+        journalReset = flags.contains("--journal-reset")
+        if journalReset && journalPath == nil { throw UsageError("--journal-reset needs --journal FILE") }
         maxInFlight = try Self.int(values, "--max-in-flight", 1024, in: 1...1_000_000)
         if let text = values["--max-memory"]?.last {
             guard let mib = Int(text), (1...1_048_576).contains(mib) else { throw UsageError("--max-memory must be an integer number of MiB in 1...1048576") }
@@ -146,6 +149,8 @@ enum RunCommand {
       --threads N              worker threads (default: one per core)
       --journal FILE           at-least-once resume: FILE records how far into the input every
                                result has been written; rerun the same command to continue there
+                               (refused, exit 65, if the definition or the input file changed)
+      --journal-reset          ignore what --journal FILE records and start at the first line
       --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
 
     Bad input lines get their own FAILED record (InvalidExecutionInput with the parser's column,
@@ -201,20 +206,15 @@ struct Runner {
         if let t = options.timeoutSeconds { configuration.maximumDurationSeconds = t }
 
         var journal: Journal?
-        var start: (offset: Int64, line: Int) = (0, 0)
+        var start = JournalState()
         if let path = options.journalPath {
-            let j = Journal(path: path)
-            do { start = try j.read() } catch { throw MachineLoadError(description: error.description, exitCode: ExitCode.dataError) }
-            journal = j
-            var st = stat()
-            if fstat(0, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int64(st.st_size) < start.offset {
-                throw MachineLoadError(description: "journal '\(path)' is at byte \(start.offset), past the end of the input (\(st.st_size) bytes): not the same input?", exitCode: ExitCode.dataError)
-            }
+            start = try Self.resumePoint(journal: path, machinePath: options.machinePath, reset: options.journalReset)
+            journal = Journal(path: path)
         }
+        var skipper = LineSkipper(start.done)
 
         let window = Window(bytes: options.maxMemory)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal,
-                                    startOffset: start.offset, startLine: start.line)
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
         let stderrIsTerminal = isatty(2) != 0
@@ -229,7 +229,7 @@ struct Runner {
             case let file:
                 let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)': \(errnoText(errno))", exitCode: ExitCode.ioError) }
-                let channel = OutputChannel(fd: fd, onFirstByte: poke)
+                let channel = OutputChannel(fd: fd, label: "log sink '\(file)'", onFirstByte: poke)
                 extra.append(channel)
                 configuration.logSink = ChannelLogSink(channel)
             }
@@ -292,6 +292,11 @@ struct Runner {
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
                     mayBlock = false
+                    if skipper.skips(line.number) {
+                        // Written by an earlier run (--unordered, ahead of an earlier line).
+                        bytes.removeSubrange(line.start...)
+                        continue
+                    }
                     credit -= LineProcessor.cost(of: line)
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
@@ -321,11 +326,79 @@ struct Runner {
         for pool in pools { pool.shutdown() }
         progress?.stop()
         for channel in [stdout, stderr] + extra { channel.flush() }
-        if let failure = emitter.ioFailure ?? inputError {
+        if let failure = emitter.ioFailure ?? inputError ?? extra.lazy.compactMap(\.failure).first {
             printError(failure)
             return ExitCode.ioError
         }
         return options.failOnError && emitter.failedCount.load(ordering: .relaxed) > 0 ? ExitCode.failed : ExitCode.ok
+    }
+
+    /// Reads the journal and checks that it belongs to this definition and this input; repairs
+    /// a results file a killed run may have left with a torn last line. Returns where to start.
+    static func resumePoint(journal path: String, machinePath: String, reset: Bool) throws -> JournalState {
+        var fresh = JournalState()
+        fresh.definition = fnv1a(try MachineLoader.readFile(machinePath))
+        fresh.input = InputIdentity.of(0)
+        let recorded: JournalState?
+        do throws(JournalError) {
+            recorded = try Journal(path: path).read()
+        } catch {
+            throw MachineLoadError(description: error.description, exitCode: error.exitCode)
+        }
+        guard var state = recorded, !reset else { return fresh }
+        func refuse(_ why: String) -> MachineLoadError {
+            MachineLoadError(description: "journal '\(path)' \(why); to start over from the first line, give --journal-reset",
+                             exitCode: ExitCode.dataError)
+        }
+        if let old = state.definition, old != fresh.definition {
+            throw refuse("belongs to another definition (the state machine file changed since it was written)")
+        }
+        if let old = state.input, let now = fresh.input {
+            if old.head != now.head { throw refuse("belongs to another input (its first 64 KiB differ)") }
+            if old.size != now.size { throw refuse("belongs to another input (it had \(old.size) bytes, this one has \(now.size))") }
+            if old.modified != now.modified { throw refuse("belongs to another input (it was modified since the journal was written)") }
+        }
+        var st = stat()
+        if fstat(0, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, state.offset > 0 {
+            if Int64(st.st_size) < state.offset {
+                throw refuse("is at byte \(state.offset), past the end of the input (\(st.st_size) bytes): not the same input")
+            }
+            var byte: UInt8 = 0
+            if pread(0, &byte, 1, off_t(state.offset - 1)) == 1, byte != 0x0A {
+                throw refuse("is at byte \(state.offset), which is not the start of a line in this input: not the same input")
+            }
+        }
+        // A finished run has nothing more to write (and no torn record to repair).
+        if !(fresh.input.map { $0.size == state.offset } ?? false) { repairOutput(state.output) }
+        state.definition = fresh.definition
+        if state.input == nil { state.input = fresh.input }
+        return state
+    }
+
+    /// Makes the results on stdout line-aligned before a resumed run appends to them: a results
+    /// file the journal knows is cut back to where the journal was written (every record after
+    /// that is written again by this run); any other output gets a newline if a torn record
+    /// may end it (always for a pipe, where that cannot be seen).
+    static func repairOutput(_ mark: OutputMark?) {
+        guard let now = OutputMark.of(1) else {
+            // A pipe: the previous run's last record may be torn; start on a new line.
+            let newline: [UInt8] = [0x0A]
+            _ = newline.withUnsafeBytes { write(1, $0.baseAddress, 1) }
+            return
+        }
+        if let mark, mark.device == now.device, mark.inode == now.inode, mark.size <= now.size {
+            if mark.size < now.size, ftruncate(1, off_t(mark.size)) == 0 {
+                // Without O_APPEND the descriptor's offset may be past the new end.
+                if fcntl(1, F_GETFL) & O_APPEND == 0 { _ = lseek(1, off_t(mark.size), SEEK_SET) }
+            }
+            return
+        }
+        guard now.size > 0 else { return }
+        var byte: UInt8 = 0
+        if pread(1, &byte, 1, off_t(now.size - 1)) == 1, byte != 0x0A {
+            let newline: [UInt8] = [0x0A]
+            _ = newline.withUnsafeBytes { write(1, $0.baseAddress, 1) }
+        }
     }
 
     /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
