@@ -180,11 +180,17 @@ extension InputReader {
     }
 }
 
-/// Positions `fd` at `offset`: a seek on a regular file, otherwise reads and discards.
+/// Positions `fd` at absolute `offset`: a seek on a regular file (also to 0: a restarted
+/// `--supervise` child shares the file position its predecessor moved), otherwise reads and discards.
 func skipInput(_ fd: Int32, to offset: Int64) throws(InputError) {
-    guard offset > 0 else { return }
     if lseek(fd, off_t(offset), SEEK_SET) >= 0 { return }
-    var remaining = offset
+    guard offset > 0 else { return }
+    try skipInput(fd, count: offset)
+}
+
+/// Reads and discards `count` bytes of `fd`.
+func skipInput(_ fd: Int32, count: Int64) throws(InputError) {
+    var remaining = count
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     while remaining > 0 {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, Int(min(Int64($0.count), remaining))) }

@@ -57,6 +57,8 @@ final class ResultEmitter: @unchecked Sendable {
     private let base: JournalState
 
     private let ordered: Bool
+    /// Prefix each stdout record with its input line number and a tab (`--supervise`'s relay).
+    var tagLines = false
     private let window: Window
     /// Set once, before ``start()``.
     var channels: (stdout: OutputChannel, stderr: OutputChannel, extra: [OutputChannel])!
@@ -71,10 +73,10 @@ final class ResultEmitter: @unchecked Sendable {
 
     /// `start`: where the run starts (from the journal): position, lines done beyond it, and
     /// the definition and input identity every journal write records.
-    init(ordered: Bool, window: Window, journal: Journal?, start: JournalState) {
+    init(ordered: Bool, window: Window, journal: Journal?, start: JournalState, journalEveryResult: Bool = false) {
         self.ordered = ordered
         self.window = window
-        self.journalEvery = 1024
+        self.journalEvery = journalEveryResult ? 1 : 1024
         self.journal = journal
         self.position = (start.offset, start.line)
         self.base = start
@@ -90,6 +92,19 @@ final class ResultEmitter: @unchecked Sendable {
         let thread = Thread { [self] in run() }
         thread.name = "aslx-output"
         thread.start()
+    }
+
+    private let journaled = NSCondition()
+    /// Items 0..<journaledCount are written and journaled (guarded by `journaled`).
+    private var journaledCount = 0
+
+    /// Blocks until every item before `seq` is written and journaled (`--isolate`).
+    func waitUntilJournaled(before seq: Int) {
+        journaled.lock()
+        while journaledCount < seq && ioFailure == nil {
+            _ = journaled.wait(until: Date(timeIntervalSinceNow: 0.1))
+        }
+        journaled.unlock()
     }
 
     /// Hands over the line for item `seq` (0-based, in input order). Thread-safe.
@@ -212,9 +227,13 @@ final class ResultEmitter: @unchecked Sendable {
             if !batch.isEmpty { poll = Self.pollMicroseconds }
             var failedInBatch = 0
             var toStderr = false
+            let tag = tagLines
             stdout.appendLines { add in
                 for item in batch {
-                    if let bytes = item.line.stdout { add(bytes) }
+                    if let bytes = item.line.stdout {
+                        // `--supervise` relays results and drops those a crashed child wrote already.
+                        if tag { add(Array("\(item.lineNumber)\t".utf8) + bytes) } else { add(bytes) }
+                    }
                     if item.line.stderr != nil { toStderr = true }
                     if item.line.failed { failedInBatch += 1 }
                 }
@@ -262,6 +281,10 @@ final class ResultEmitter: @unchecked Sendable {
                 writeJournal(stdout: stdout, stderr: stderr)
                 lastJournalWrite = now
                 journaledPrefix = prefixNext
+                journaled.lock()
+                journaledCount = prefixNext
+                journaled.broadcast()
+                journaled.unlock()
             }
             batch.removeAll(keepingCapacity: true)
             if isDone {

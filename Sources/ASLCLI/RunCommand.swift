@@ -22,6 +22,15 @@ struct RunOptions {
     var taskWorkers = 1
     var journalPath: String?
     var journalReset = false
+    var supervise = false
+    /// `--isolate N` (set by `--supervise` for its child): one execution at a time, journaled
+    /// before the next starts, stopping after N lines with exit status 75.
+    var isolate: Int?
+    /// `--input-base OFFSET:LINE` (set by `--supervise` for a piped input): stdin starts at
+    /// this absolute offset and line of the input.
+    var inputBase: (offset: Int64, line: Int)?
+    /// `--tag-lines` (set by `--supervise` when it relays stdout): "LINE\tRECORD" on stdout.
+    var tagLines = false
     var maxInFlight = 1024
     var maxMemory = 256 << 20
     var threads: Int?
@@ -30,9 +39,10 @@ struct RunOptions {
     var progress: Bool?
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
-                                     "--async", "--progress", "--no-progress", "--journal-reset"]
+                                     "--async", "--progress", "--no-progress", "--journal-reset", "--supervise", "--tag-lines"]
     static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--max-memory",
-                                       "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads"]
+                                       "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads",
+                                       "--isolate", "--input-base"]
 
     init(parsing arguments: [String]) throws {
         var args = Arguments(arguments)
@@ -79,6 +89,17 @@ struct RunOptions {
         journalPath = values["--journal"]?.last
         journalReset = flags.contains("--journal-reset")
         if journalReset && journalPath == nil { throw UsageError("--journal-reset needs --journal FILE") }
+        supervise = flags.contains("--supervise")
+        tagLines = flags.contains("--tag-lines")
+        if supervise && journalPath == nil { throw UsageError("--supervise needs --journal FILE (it resumes from it)") }
+        if values["--isolate"] != nil { isolate = try Self.int(values, "--isolate", 1, in: 1...1_000_000) }
+        if let base = values["--input-base"]?.last {
+            let parts = base.split(separator: ":")
+            guard parts.count == 2, let o = Int64(parts[0]), let l = Int(parts[1]), o >= 0, l >= 0 else {
+                throw UsageError("--input-base must be OFFSET:LINE")
+            }
+            inputBase = (o, l)
+        }
         maxInFlight = try Self.int(values, "--max-in-flight", 1024, in: 1...1_000_000)
         if let text = values["--max-memory"]?.last {
             guard let mib = Int(text), (1...1_048_576).contains(mib) else { throw UsageError("--max-memory must be an integer number of MiB in 1...1048576") }
@@ -151,6 +172,8 @@ enum RunCommand {
                                result has been written; rerun the same command to continue there
                                (refused, exit 65, if the definition or the input file changed)
       --journal-reset          ignore what --journal FILE records and start at the first line
+      --supervise              (with --journal) run the engine in a child process; restart it
+                               after a crash, and fail the line that crashes it twice on its own
       --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
 
     Bad input lines get their own FAILED record (InvalidExecutionInput with the parser's column,
@@ -178,6 +201,10 @@ enum RunCommand {
         } catch is HelpRequested {
             print(help)
             return ExitCode.ok
+        }
+        if options.supervise {
+            Supervisor.forwardSignals()
+            return try Supervisor(options: options, childArguments: ["run"] + arguments.filter { $0 != "--supervise" }).run()
         }
         return try Runner(options).run()
     }
@@ -208,13 +235,20 @@ struct Runner {
         var journal: Journal?
         var start = JournalState()
         if let path = options.journalPath {
-            start = try Self.resumePoint(journal: path, machinePath: options.machinePath, reset: options.journalReset)
+            start = try Self.resumePoint(journal: path, machinePath: options.machinePath, reset: options.journalReset,
+                                         relayed: options.tagLines)
             journal = Journal(path: path)
+        }
+        // Where stdin starts within the input (not 0 only for a --supervise child on a pipe).
+        let base = options.inputBase ?? (0, 0)
+        if start.offset < base.offset {
+            throw MachineLoadError(description: "journal is at byte \(start.offset), before the input given (from byte \(base.offset))", exitCode: ExitCode.dataError)
         }
         var skipper = LineSkipper(start.done)
 
         let window = Window(bytes: options.maxMemory)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start)
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start,
+                                    journalEveryResult: options.isolate != nil)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
         let stderrIsTerminal = isatty(2) != 0
@@ -244,9 +278,10 @@ struct Runner {
             }
         }
         if let threads = options.threads { configuration.workers = threads }
-        configuration.maxInFlight = options.maxInFlight
+        configuration.maxInFlight = options.isolate == nil ? options.maxInFlight : 1
 
         emitter.channels = (stdout, stderr, extra)
+        emitter.tagLines = options.tagLines
         emitter.start()
         let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal) : nil
 
@@ -255,16 +290,24 @@ struct Runner {
             engine: engine, machine: machine, emitter: emitter,
             formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
             namePath: options.namePath, keepInput: options.format == .aws,
-            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil)
+            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil,
+            isolated: options.isolate != nil)
         // Parsing, naming and starting happen on parser threads; this thread only splits lines.
-        let parsers = BatchQueue(threads: min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount)) {
+        let parserThreads = options.isolate == nil ? min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount) : 1
+        let parsers = BatchQueue(threads: parserThreads) {
             processor.process($0)
         }
         var inputError: String?
         var sequence = 0
+        var isolationStopped = false
         do throws(InputError) {
-            try skipInput(0, to: start.offset)
+            if options.inputBase == nil {
+                if journal != nil { try skipInput(0, to: start.offset) }
+            } else {
+                try skipInput(0, count: start.offset - base.offset)
+            }
             var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
+            var stoppedEarly = false
             var bytes: [UInt8] = []
             var entries: [LineBatch.Entry] = []
             bytes.reserveCapacity(Self.batchBytes + 4096)
@@ -300,6 +343,10 @@ struct Runner {
                     credit -= LineProcessor.cost(of: line)
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
+                    if let limit = options.isolate, sequence >= limit {
+                        stoppedEarly = true
+                        break reading
+                    }
                     if entries.count >= Self.batchLines || bytes.count >= Self.batchBytes { submit() }
                 case .wouldBlock:
                     // Nothing more to read for now: hand on what we have and flush results.
@@ -312,6 +359,7 @@ struct Runner {
             }
             submit()
             if credit > 0 { window.release(credit) }
+            isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
@@ -330,12 +378,14 @@ struct Runner {
             printError(failure)
             return ExitCode.ioError
         }
+        if isolationStopped { return Supervisor.isolationDone }
         return options.failOnError && emitter.failedCount.load(ordering: .relaxed) > 0 ? ExitCode.failed : ExitCode.ok
     }
 
     /// Reads the journal and checks that it belongs to this definition and this input; repairs
     /// a results file a killed run may have left with a torn last line. Returns where to start.
-    static func resumePoint(journal path: String, machinePath: String, reset: Bool) throws -> JournalState {
+    /// `relayed`: stdout goes to `--supervise`'s relay, which keeps it line-aligned itself.
+    static func resumePoint(journal path: String, machinePath: String, reset: Bool, relayed: Bool = false) throws -> JournalState {
         var fresh = JournalState()
         fresh.definition = fnv1a(try MachineLoader.readFile(machinePath))
         fresh.input = InputIdentity.of(0)
@@ -369,7 +419,7 @@ struct Runner {
             }
         }
         // A finished run has nothing more to write (and no torn record to repair).
-        if !(fresh.input.map { $0.size == state.offset } ?? false) { repairOutput(state.output) }
+        if !(fresh.input.map { $0.size == state.offset } ?? false) && !relayed { repairOutput(state.output) }
         state.definition = fresh.definition
         if state.input == nil { state.input = fresh.input }
         return state
@@ -420,8 +470,12 @@ final class LineProcessor: @unchecked Sendable {
     let asyncSlots: DispatchSemaphore?
     private let executions = DispatchGroup()
 
+    /// `--isolate`: start each execution only once every earlier result is journaled.
+    let isolated: Bool
+
     init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
-         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?) {
+         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?, isolated: Bool) {
+        self.isolated = isolated
         self.engine = engine
         self.machine = machine
         self.emitter = emitter
@@ -450,6 +504,8 @@ final class LineProcessor: @unchecked Sendable {
     private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
         let emitter = self.emitter
         let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
+        // Isolated: nothing of this line happens before every earlier result is journaled.
+        if isolated { emitter.waitUntilJournaled(before: seq) }
         @inline(__always) func emit(_ out: RecordFormatter.Line) {
             emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
         }
@@ -471,8 +527,11 @@ final class LineProcessor: @unchecked Sendable {
                 now: WallClock.nowMilliseconds()))
             return
         }
+        if let trap = Self.faultTrapId, input["id"].map({ $0.stringValue ?? JSONWriter.string($0) }) == trap {
+            fatalError("ASLX_FAULT_TRAP_ID: input line \(number) has id \(trap)")
+        }
         let name: String
-        switch executionName(input, line: number) {
+        switch Self.executionName(input, path: namePath, line: number) {
         case .success(let n): name = n
         case .failure(let problem):
             emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
@@ -502,11 +561,16 @@ final class LineProcessor: @unchecked Sendable {
         }
     }
 
-    private struct NameProblem: Error { var cause: String }
+    /// Fault injection for tests only: an input whose top-level `"id"` equals this environment
+    /// variable traps the process when its execution is about to start.
+    static let faultTrapId: String? = ProcessInfo.processInfo.environment["ASLX_FAULT_TRAP_ID"]
+
+    struct NameProblem: Error { var cause: String }
 
     /// `line-N`, or the `--name-path` value checked against AWS's name rules.
-    private func executionName(_ input: JSONValue, line: Int) -> Result<String, NameProblem> {
+    static func executionName(_ input: JSONValue?, path namePath: ReferencePath?, line: Int) -> Result<String, NameProblem> {
         guard let path = namePath else { return .success("line-\(line)") }
+        guard let input else { return .success("line-\(line)") }
         let name: String
         switch path.value(in: input) {
         case .string(let s)?: name = s

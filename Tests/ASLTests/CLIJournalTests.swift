@@ -157,3 +157,38 @@ final class CLIJournalTests {
         #expect(try CLIHarness.run(["run", m, "--journal", journal], stdinFile: inputPath).status == 65)
     }
 }
+
+/// `aslx run --supervise`: the engine crashing on one event costs that event, not the stream.
+@Suite(.enabled(if: CLIHarness.binary != nil, CLIHarness.missingNote))
+final class CLISuperviseTests {
+    let folder = CLIHarness.temporaryFolder()
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    @Test(arguments: [(1, false), (150, false), (300, false), (1, true), (150, true), (300, true)])
+    func aLineThatCrashesTheEngineGetsItsOwnFailedRecord(poison: Int, viaPipe: Bool) throws {
+        let m = try CLIHarness.write(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, to: "p.asl.json", in: folder)
+        let n = 300
+        let text = (1...n).map { #"{"id":\#($0)}"# }.joined(separator: "\n") + "\n"
+        let inputPath = try CLIHarness.write(text, to: "in.ndjson", in: folder)
+        let journal = folder.appending(path: "j").path
+        let result = try CLIHarness.run(["run", m, "--supervise", "--journal", journal],
+                                        input: viaPipe ? Array(text.utf8) : [], stdinFile: viaPipe ? nil : inputPath,
+                                        environment: ["ASLX_FAULT_TRAP_ID": String(poison), "SWIFT_BACKTRACE": "enable=no"])
+        #expect(result.status == 0)
+        let records = result.records
+        #expect(records.count == n, "\(result.stderrText.suffix(2000))")
+        #expect(Set(records.compactMap { $0["name"]?.stringValue }) == Set((1...n).map { "line-\($0)" }))
+        let failed = records.filter { $0["status"]?.stringValue != "SUCCEEDED" }
+        #expect(failed.count == 1)
+        #expect(failed.first?["name"]?.stringValue == "line-\(poison)")
+        #expect(failed.first?["error"]?.stringValue == "States.Runtime")
+        #expect(failed.first?["cause"]?.stringValue?.hasPrefix("the executor stopped abnormally while running this execution (signal ") == true)
+        #expect(result.stderrText.contains("stopped abnormally"))
+    }
+
+    @Test func superviseNeedsAJournal() throws {
+        let m = try CLIHarness.write(#"{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}"#, to: "p.asl.json", in: folder)
+        let result = try CLIHarness.run(["run", m, "--supervise"], lines: [#"{"a":1}"#])
+        #expect(result.status == 64)
+    }
+}
