@@ -105,7 +105,7 @@ final class OutputChannel: Sendable {
                 return taken
             }
             guard !chunk.isEmpty else { return }
-            let error = Self.writeAll(fd, chunk)
+            let error = writeFully(fd, chunk)
             if error != 0 { buffer.withLock { b in if b.errno == 0 { b.errno = error }; b.bytes.removeAll() } }
             chunk.removeAll()
         }
@@ -116,20 +116,21 @@ final class OutputChannel: Sendable {
         flush()
         if !isInteractive { _ = fsync(fd) }
     }
+}
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
-        bytes.withUnsafeBytes { raw -> Int32 in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    return errno
-                }
-                offset += n
+/// Writes all of `bytes` to `fd` (retrying short writes, EINTR and EAGAIN); 0 or the errno.
+func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    bytes.withUnsafeBytes { raw -> Int32 in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return errno
             }
-            return 0
+            offset += n
         }
+        return 0
     }
 }
 

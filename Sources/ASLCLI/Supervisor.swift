@@ -125,9 +125,7 @@ struct Supervisor {
                 now: WallClock.nowMilliseconds())
             if let relay { relay.markWritten(number) } else { Runner.repairOutput(state.output) }
             for (fd, bytes) in [(Int32(1), record.stdout), (2, record.stderr)] {
-                guard let bytes else { continue }
-                let all = bytes + [0x0A]
-                _ = all.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if let bytes { _ = writeFully(fd, bytes + [0x0A]) }
             }
             if OutputMark.of(1) != nil { _ = fsync(1) }
             var next = state
@@ -293,16 +291,7 @@ final class HeldInput: @unchecked Sendable {
                 let atEnd = eof && from + chunk.count >= bytes.count
                 condition.unlock()
                 if !chunk.isEmpty {
-                    let ok = chunk.withUnsafeBytes { raw -> Bool in
-                        var done = 0
-                        while done < raw.count {
-                            let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                            if n < 0 { if errno == EINTR { continue }; return false }
-                            done += n
-                        }
-                        return true
-                    }
-                    if !ok { break }  // the child is gone
+                    if writeFully(fd, chunk) != 0 { break }  // the child is gone
                     sent += Int64(chunk.count)
                 }
                 if atEnd { break }
@@ -365,15 +354,7 @@ final class OutputRelay: @unchecked Sendable {
                 }
                 line.append(contentsOf: buffer[start..<n])
                 if !out.isEmpty {
-                    _ = out.withUnsafeBytes { raw -> Bool in
-                        var done = 0
-                        while done < raw.count {
-                            let w = write(1, raw.baseAddress! + done, raw.count - done)
-                            if w < 0 { if errno == EINTR { continue }; return false }
-                            done += w
-                        }
-                        return true
-                    }
+                    _ = writeFully(1, out)
                     out.removeAll(keepingCapacity: true)
                 }
             }

@@ -352,17 +352,7 @@ final class WorkerProcess: Sendable {
             }
             guard alive else { return }
             if !batch.isEmpty {
-                let bytes = Array(batch.joined())
-                let error = bytes.withUnsafeBytes { raw -> Int32 in
-                    var offset = 0
-                    while offset < raw.count {
-                        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                        if n < 0 { if errno == EINTR { continue }; return errno }
-                        offset += n
-                    }
-                    return 0
-                }
-                if error != 0 {
+                if writeFully(fd, Array(batch.joined())) != 0 {
                     // It stopped reading its stdin; the reader sees it end and reports the death.
                     killGroup()
                     return
