@@ -94,8 +94,7 @@ struct InputIdentity: Equatable {
 
     /// The identity of `fd` if it is a regular file (nil for pipes, terminals, sockets).
     static func of(_ fd: Int32) -> InputIdentity? {
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard let st = regularFileStatus(fd) else { return nil }
         var block = [UInt8](repeating: 0, count: 64 * 1024)
         var filled = 0
         while filled < block.count {
@@ -121,10 +120,16 @@ struct OutputMark: Equatable {
 
     /// The mark of `fd` now, if it is a regular file.
     static func of(_ fd: Int32) -> OutputMark? {
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        guard let st = regularFileStatus(fd) else { return nil }
         return OutputMark(device: Int64(truncatingIfNeeded: st.st_dev), inode: Int64(truncatingIfNeeded: st.st_ino), size: Int64(st.st_size))
     }
+}
+
+/// `fstat` of `fd` if it is a regular file (nil for pipes, terminals, sockets, errors).
+func regularFileStatus(_ fd: Int32) -> stat? {
+    var st = stat()
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return st
 }
 
 /// FNV-1a 64 as 16 hex digits.
