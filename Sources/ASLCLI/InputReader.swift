@@ -48,6 +48,8 @@ struct InputReader {
     /// A line that spans reads, carried between chunks.
     private var carry: [UInt8] = []
     private var skipping = -1  // ≥ 0 while discarding an oversized line: bytes seen so far
+    /// While skipping: whether every byte skipped was a space, tab or CR (a blank line, however long).
+    private var skippedBlank = true
     private var lineNumber: Int
     /// Absolute offset of `chunk[end]`.
     private var offset: Int64
@@ -91,8 +93,11 @@ struct InputReader {
                 let piece = end - start
                 if skipping >= 0 {
                     skipping += piece
-                } else if carry.count + piece > maxLineBytes {
+                    if skippedBlank { skippedBlank = Self.isBlank(chunk[start..<end]) }
+                } else if carry.count + piece > maxLineBytes + 1 {
+                    // (+ 1: a CR before the newline is not part of the line.)
                     skipping = carry.count + piece
+                    skippedBlank = Self.isBlank(carry) && Self.isBlank(chunk[start..<end])
                     carry.removeAll(keepingCapacity: true)
                 } else {
                     carry.append(contentsOf: chunk[start..<end])
@@ -130,11 +135,24 @@ struct InputReader {
         guard hadContent || !eof else { return nil }
         lineNumber += 1
         let endOffset = consumedOffset
-        if skipping >= 0 || carry.count + piece.count > maxLineBytes {
-            let count = skipping >= 0 ? skipping + piece.count : carry.count + piece.count
+        // The limit counts the line without its terminator (LF or CR LF), and a line of only
+        // spaces, tabs and CRs is blank (skipped) at any length.
+        if skipping >= 0 {
+            let blank = skippedBlank && Self.isBlank(chunk[piece])
+            var count = skipping + piece.count
+            if !piece.isEmpty && chunk[piece.upperBound - 1] == 0x0D { count -= 1 }
             skipping = -1
             carry.removeAll(keepingCapacity: true)
+            if blank { return nil }
             return InputLine(number: lineNumber, start: buffer.count, count: count, tooLong: true, endOffset: endOffset)
+        }
+        let total = carry.count + piece.count
+        let endsWithCR = piece.isEmpty ? carry.last == 0x0D : chunk[piece.upperBound - 1] == 0x0D
+        if total - (endsWithCR ? 1 : 0) > maxLineBytes {
+            let blank = Self.isBlank(carry) && Self.isBlank(chunk[piece])
+            carry.removeAll(keepingCapacity: true)
+            if blank { return nil }
+            return InputLine(number: lineNumber, start: buffer.count, count: total - (endsWithCR ? 1 : 0), tooLong: true, endOffset: endOffset)
         }
         let lineStart = buffer.count
         if !carry.isEmpty {
@@ -156,11 +174,23 @@ struct InputReader {
     }
 }
 
-/// Positions `fd` at `offset`: a seek on a regular file, otherwise reads and discards.
+extension InputReader {
+    static func isBlank<C: Collection>(_ bytes: C) -> Bool where C.Element == UInt8 {
+        bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
+    }
+}
+
+/// Positions `fd` at absolute `offset`: a seek on a regular file (also to 0: a restarted
+/// `--supervise` child shares the file position its predecessor moved), otherwise reads and discards.
 func skipInput(_ fd: Int32, to offset: Int64) throws(InputError) {
-    guard offset > 0 else { return }
     if lseek(fd, off_t(offset), SEEK_SET) >= 0 { return }
-    var remaining = offset
+    guard offset > 0 else { return }
+    try skipInput(fd, count: offset)
+}
+
+/// Reads and discards `count` bytes of `fd`.
+func skipInput(_ fd: Int32, count: Int64) throws(InputError) {
+    var remaining = count
     var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     while remaining > 0 {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, Int(min(Int64($0.count), remaining))) }

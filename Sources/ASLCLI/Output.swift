@@ -29,8 +29,13 @@ final class OutputChannel: Sendable {
     /// Called when a line lands in an empty buffer (so someone schedules a flush).
     private let onFirstByte: @Sendable () -> Void
 
-    init(fd: Int32, threshold: Int = 64 * 1024, linePrefix: [UInt8] = [], onFirstByte: @escaping @Sendable () -> Void = {}) {
+    /// What the channel writes to, for error messages ("results", "log sink 'x.log'").
+    let label: String
+
+    init(fd: Int32, label: String = "results", threshold: Int = 64 * 1024, linePrefix: [UInt8] = [],
+         onFirstByte: @escaping @Sendable () -> Void = {}) {
         self.fd = fd
+        self.label = label
         self.threshold = threshold
         self.linePrefix = linePrefix
         self.onFirstByte = onFirstByte
@@ -84,6 +89,12 @@ final class OutputChannel: Sendable {
     /// The first write error (0 if none). After an error further output is dropped.
     var writeErrno: Int32 { buffer.withLock { $0.errno } }
 
+    /// The first write error as a message, nil if none.
+    var failure: String? {
+        let code = writeErrno
+        return code == 0 ? nil : "cannot write \(label): \(errnoText(code))"
+    }
+
     /// Writes everything appended so far (by any thread) before returning.
     func flush() {
         writeLock.withLock { _ in
@@ -94,7 +105,7 @@ final class OutputChannel: Sendable {
                 return taken
             }
             guard !chunk.isEmpty else { return }
-            let error = Self.writeAll(fd, chunk)
+            let error = writeFully(fd, chunk)
             if error != 0 { buffer.withLock { b in if b.errno == 0 { b.errno = error }; b.bytes.removeAll() } }
             chunk.removeAll()
         }
@@ -105,20 +116,21 @@ final class OutputChannel: Sendable {
         flush()
         if !isInteractive { _ = fsync(fd) }
     }
+}
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
-        bytes.withUnsafeBytes { raw -> Int32 in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR || errno == EAGAIN { continue }
-                    return errno
-                }
-                offset += n
+/// Writes all of `bytes` to `fd` (retrying short writes, EINTR and EAGAIN); 0 or the errno.
+func writeFully(_ fd: Int32, _ bytes: [UInt8]) -> Int32 {
+    bytes.withUnsafeBytes { raw -> Int32 in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                return errno
             }
-            return 0
+            offset += n
         }
+        return 0
     }
 }
 

@@ -6,10 +6,11 @@ import Synchronization
 /// keeps the journal.
 ///
 /// Executions complete on any thread and hand their line to ``complete(_:)``. In ordered mode
-/// a line waits in a reorder buffer until every earlier line is out. `window` slots are released
-/// when a line has been handed to the output channel, not when its execution completes, so
-/// the reader (which waits on it before every line) keeps reorder buffer plus executions in
-/// flight under `--max-in-flight`, and stops reading while stdout is not draining.
+/// a line waits in a reorder buffer until every earlier line is out. A line's share of the memory
+/// budget (`window`) is given back when the line has been handed to the output channel, not when
+/// its execution completes, so the reader (which takes budget before it reads) keeps input,
+/// executions and reorder buffer under `--max-memory`, and stops reading while stdout is not
+/// draining.
 ///
 /// Flushing: an interactive output (pipe, terminal) is flushed when its oldest unwritten byte
 /// is 2 ms old, when the reader is about to block on input, and at the end; a regular file
@@ -25,6 +26,8 @@ final class ResultEmitter: @unchecked Sendable {
         var line: RecordFormatter.Line
         var lineNumber: Int
         var endOffset: Int64
+        /// Bytes of the memory budget this line holds until it is written (the result's added here).
+        var cost: Int
     }
 
     private let condition = NSCondition()
@@ -50,8 +53,12 @@ final class ResultEmitter: @unchecked Sendable {
     private var lastJournalWrite: UInt64 = 0
     private var journaledPrefix = 0
     private let journalEvery: Int
+    /// The journal's identity fields, and the lines done ahead of the prefix in an earlier run.
+    private let base: JournalState
 
     private let ordered: Bool
+    /// Prefix each stdout record with its input line number and a tab (`--supervise`'s relay).
+    var tagLines = false
     private let window: Window
     /// Set once, before ``start()``.
     var channels: (stdout: OutputChannel, stderr: OutputChannel, extra: [OutputChannel])!
@@ -64,14 +71,17 @@ final class ResultEmitter: @unchecked Sendable {
     private let failure = Mutex<String?>(nil)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(ordered: Bool, window: Window, windowSize: Int, journal: Journal?, startOffset: Int64, startLine: Int) {
+    /// `start`: where the run starts (from the journal): position, lines done beyond it, and
+    /// the definition and input identity every journal write records.
+    init(ordered: Bool, window: Window, journal: Journal?, start: JournalState, journalEveryResult: Bool = false) {
         self.ordered = ordered
         self.window = window
-        self.journalEvery = max(1, windowSize)
+        self.journalEvery = journalEveryResult ? 1 : 1024
         self.journal = journal
-        self.position = (startOffset, startLine)
+        self.position = (start.offset, start.line)
+        self.base = start
         var capacity = 16
-        while capacity < min(windowSize, 4096) { capacity <<= 1 }
+        while capacity < 4096 { capacity <<= 1 }
         pending = ordered ? Array(repeating: nil, count: capacity) : []
     }
 
@@ -84,8 +94,25 @@ final class ResultEmitter: @unchecked Sendable {
         thread.start()
     }
 
+    private let journaled = NSCondition()
+    /// Items 0..<journaledCount are written and journaled (guarded by `journaled`).
+    private var journaledCount = 0
+
+    /// Blocks until every item before `seq` is written and journaled (`--isolate`).
+    func waitUntilJournaled(before seq: Int) {
+        journaled.lock()
+        while journaledCount < seq && ioFailure == nil {
+            _ = journaled.wait(until: Date(timeIntervalSinceNow: 0.1))
+        }
+        journaled.unlock()
+    }
+
     /// Hands over the line for item `seq` (0-based, in input order). Thread-safe.
     func complete(_ item: Item) {
+        var item = item
+        let resultBytes = (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0)
+        window.charge(resultBytes)
+        item.cost += resultBytes
         condition.lock()
         if ordered && item.seq != nextSeq {
             if item.seq - nextSeq >= pending.count { growPending(toHold: item.seq) }
@@ -200,9 +227,13 @@ final class ResultEmitter: @unchecked Sendable {
             if !batch.isEmpty { poll = Self.pollMicroseconds }
             var failedInBatch = 0
             var toStderr = false
+            let tag = tagLines
             stdout.appendLines { add in
                 for item in batch {
-                    if let bytes = item.line.stdout { add(bytes) }
+                    if let bytes = item.line.stdout {
+                        // `--supervise` relays results and drops those a crashed child wrote already.
+                        if tag { add(Array("\(item.lineNumber)\t".utf8) + bytes) } else { add(bytes) }
+                    }
                     if item.line.stderr != nil { toStderr = true }
                     if item.line.failed { failedInBatch += 1 }
                 }
@@ -226,7 +257,11 @@ final class ResultEmitter: @unchecked Sendable {
                     }
                 }
             }
-            if !batch.isEmpty { window.release(batch.count) }
+            if !batch.isEmpty {
+                var bytes = 0
+                for item in batch { bytes += item.cost }
+                window.release(bytes)
+            }
             emitted += batch.count
             if !batch.isEmpty {
                 linesOut.add(batch.count, ordering: .relaxed)
@@ -239,11 +274,17 @@ final class ResultEmitter: @unchecked Sendable {
                 if isDone || forced || now &- since >= Self.interval(channel) { channel.flush() }
             }
             if stdout.writeErrno != 0 { fail("cannot write results: \(errnoText(stdout.writeErrno))") }
+            // A log sink that fails is an error too (exit 74), not silently dropped events.
+            for channel in extra { if let failure = channel.failure { fail(failure) } }
             // Often enough that a kill -9 repeats at most about one window of results.
             if journal != nil, isDone || prefixNext - journaledPrefix >= journalEvery || now &- lastJournalWrite >= 200_000_000 {
                 writeJournal(stdout: stdout, stderr: stderr)
                 lastJournalWrite = now
                 journaledPrefix = prefixNext
+                journaled.lock()
+                journaledCount = prefixNext
+                journaled.broadcast()
+                journaled.unlock()
             }
             batch.removeAll(keepingCapacity: true)
             if isDone {
@@ -253,22 +294,46 @@ final class ResultEmitter: @unchecked Sendable {
         }
     }
 
-    /// Records the position of the contiguous prefix of written results, once they are on disk.
+    /// Records the position of the contiguous prefix of written results, and the lines written
+    /// beyond it (`--unordered`), once they are on disk.
     private func writeJournal(stdout: OutputChannel, stderr: OutputChannel) {
         guard var j = journal, ioFailure == nil else { return }
-        let target = position
+        var state = base
+        state.offset = position.offset
+        state.line = position.line
+        state.done = Self.ranges(carried: base.done, above: position.line, plus: done.values.map { $0.1 })
         stdout.flush()
         stderr.flush()
         // kill -9 keeps written bytes (they are in the page cache); fsync is for power loss.
         if !stdout.isInteractive { stdout.sync() }
         guard stdout.writeErrno == 0 else { return }
+        state.output = OutputMark.of(stdout.fd)
         do throws(JournalError) {
-            try j.write(offset: target.offset, line: target.line)
+            try j.write(state)
             journal = j
         } catch {
             fail(error.description)
             journal = nil
         }
+    }
+
+    /// `carried` ranges clipped to lines above `line`, merged with the line numbers `extra`.
+    static func ranges(carried: [ClosedRange<Int>], above line: Int, plus extra: [Int]) -> [ClosedRange<Int>] {
+        var all: [ClosedRange<Int>] = []
+        for r in carried where r.upperBound > line { all.append(max(r.lowerBound, line + 1)...r.upperBound) }
+        for n in extra where n > line { all.append(n...n) }
+        guard !all.isEmpty else { return [] }
+        all.sort { $0.lowerBound < $1.lowerBound }
+        var merged = [all[0]]
+        for r in all.dropFirst() {
+            let last = merged[merged.count - 1]
+            if r.lowerBound <= last.upperBound + 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
+            } else {
+                merged.append(r)
+            }
+        }
+        return merged
     }
 
     /// A batch smaller than this makes the writer sleep `pollMicroseconds` before the next one.

@@ -21,7 +21,18 @@ struct RunOptions {
     var tasks: [(resource: String, command: String)] = []
     var taskWorkers = 1
     var journalPath: String?
+    var journalReset = false
+    var supervise = false
+    /// `--isolate N` (set by `--supervise` for its child): one execution at a time, journaled
+    /// before the next starts, stopping after N lines with exit status 75.
+    var isolate: Int?
+    /// `--input-base OFFSET:LINE` (set by `--supervise` for a piped input): stdin starts at
+    /// this absolute offset and line of the input.
+    var inputBase: (offset: Int64, line: Int)?
+    /// `--tag-lines` (set by `--supervise` when it relays stdout): "LINE\tRECORD" on stdout.
+    var tagLines = false
     var maxInFlight = 1024
+    var maxMemory = 256 << 20
     var threads: Int?
     var timeoutSeconds: Double?
     /// nil: on when stderr is a terminal.
@@ -30,10 +41,10 @@ struct RunOptions {
     var statsPath: String?
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
-                                     "--async", "--progress", "--no-progress"]
-    static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight",
+                                     "--async", "--progress", "--no-progress", "--journal-reset", "--supervise", "--tag-lines"]
+    static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--max-memory",
                                        "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads",
-                                       "--stats"]
+                                       "--isolate", "--input-base", "--stats"]
 
     init(parsing arguments: [String]) throws {
         var args = Arguments(arguments)
@@ -78,7 +89,24 @@ struct RunOptions {
         }
         taskWorkers = try Self.int(values, "--task-workers", 1, in: 1...256)
         journalPath = values["--journal"]?.last
+        journalReset = flags.contains("--journal-reset")
+        if journalReset && journalPath == nil { throw UsageError("--journal-reset needs --journal FILE") }
+        supervise = flags.contains("--supervise")
+        tagLines = flags.contains("--tag-lines")
+        if supervise && journalPath == nil { throw UsageError("--supervise needs --journal FILE (it resumes from it)") }
+        if values["--isolate"] != nil { isolate = try Self.int(values, "--isolate", 1, in: 1...1_000_000) }
+        if let base = values["--input-base"]?.last {
+            let parts = base.split(separator: ":")
+            guard parts.count == 2, let o = Int64(parts[0]), let l = Int(parts[1]), o >= 0, l >= 0 else {
+                throw UsageError("--input-base must be OFFSET:LINE")
+            }
+            inputBase = (o, l)
+        }
         maxInFlight = try Self.int(values, "--max-in-flight", 1024, in: 1...1_000_000)
+        if let text = values["--max-memory"]?.last {
+            guard let mib = Int(text), (1...1_048_576).contains(mib) else { throw UsageError("--max-memory must be an integer number of MiB in 1...1048576") }
+            maxMemory = mib << 20
+        }
         if values["--threads"] != nil { threads = try Self.int(values, "--threads", 0, in: 1...4096) }
         if let t = values["--timeout"]?.last {
             guard let seconds = Double(t), seconds > 0, seconds <= 300 else { throw UsageError("--timeout must be in (0, 300] seconds") }
@@ -140,11 +168,18 @@ enum RunCommand {
       --log-sink SINK          stdout (default: interleaved whole lines), stderr, or a file path
 
     Flow control and operation
-      --max-in-flight N        executions and reordered results held at once (default 1024);
-                               input is read only as fast as results drain
+      --max-in-flight N        executions running at once (default 1024); executions parked in a
+                               Wait or a Retry backoff do not count (they are bounded by memory)
+      --max-memory MIB         bytes held for lines not yet written out: inputs, executions
+                               (running or parked, ~2 KiB each) and reordered results (default
+                               256); input is read only as fast as results drain
       --threads N              worker threads (default: one per core)
       --journal FILE           at-least-once resume: FILE records how far into the input every
                                result has been written; rerun the same command to continue there
+                               (refused, exit 65, if the definition or the input file changed)
+      --journal-reset          ignore what --journal FILE records and start at the first line
+      --supervise              (with --journal) run the engine in a child process; restart it
+                               after a crash, and fail the line that crashes it twice on its own
       --progress, --no-progress  a live line on stderr (default: on when stderr is a terminal)
       --stats FILE             per-state statistics (entries, errors, retries, catches, time
                                p50/p99/max) and execution totals as JSON, rewritten at each
@@ -176,6 +211,10 @@ enum RunCommand {
             print(help)
             return ExitCode.ok
         }
+        if options.supervise {
+            Supervisor.forwardSignals()
+            return try Supervisor(options: options, childArguments: ["run"] + arguments.filter { $0 != "--supervise" }).run()
+        }
         return try Runner(options).run()
     }
 }
@@ -203,20 +242,22 @@ struct Runner {
         if let t = options.timeoutSeconds { configuration.maximumDurationSeconds = t }
 
         var journal: Journal?
-        var start: (offset: Int64, line: Int) = (0, 0)
+        var start = JournalState()
         if let path = options.journalPath {
-            let j = Journal(path: path)
-            do { start = try j.read() } catch { throw MachineLoadError(description: error.description, exitCode: ExitCode.dataError) }
-            journal = j
-            var st = stat()
-            if fstat(0, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int64(st.st_size) < start.offset {
-                throw MachineLoadError(description: "journal '\(path)' is at byte \(start.offset), past the end of the input (\(st.st_size) bytes): not the same input?", exitCode: ExitCode.dataError)
-            }
+            start = try Self.resumePoint(journal: path, machinePath: options.machinePath, reset: options.journalReset,
+                                         relayed: options.tagLines)
+            journal = Journal(path: path)
         }
+        // Where stdin starts within the input (not 0 only for a --supervise child on a pipe).
+        let base = options.inputBase ?? (0, 0)
+        if start.offset < base.offset {
+            throw MachineLoadError(description: "journal is at byte \(start.offset), before the input given (from byte \(base.offset))", exitCode: ExitCode.dataError)
+        }
+        var skipper = LineSkipper(start.done)
 
-        let window = Window(size: options.maxInFlight)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, windowSize: options.maxInFlight, journal: journal,
-                                    startOffset: start.offset, startLine: start.line)
+        let window = Window(bytes: options.maxMemory)
+        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start,
+                                    journalEveryResult: options.isolate != nil)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
         let stderrIsTerminal = isatty(2) != 0
@@ -231,7 +272,7 @@ struct Runner {
             case let file:
                 let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)': \(errnoText(errno))", exitCode: ExitCode.ioError) }
-                let channel = OutputChannel(fd: fd, onFirstByte: poke)
+                let channel = OutputChannel(fd: fd, label: "log sink '\(file)'", onFirstByte: poke)
                 extra.append(channel)
                 configuration.logSink = ChannelLogSink(channel)
             }
@@ -246,6 +287,7 @@ struct Runner {
             }
         }
         if let threads = options.threads { configuration.workers = threads }
+        configuration.maxInFlight = options.isolate == nil ? options.maxInFlight : 1
 
         var statsFile: StatsFile?
         if let path = options.statsPath {
@@ -256,6 +298,7 @@ struct Runner {
         }
 
         emitter.channels = (stdout, stderr, extra)
+        emitter.tagLines = options.tagLines
         emitter.start()
         let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal,
                                                      onTick: { [statsFile] in statsFile?.write(final: false) }) : nil
@@ -265,16 +308,24 @@ struct Runner {
             engine: engine, machine: machine, emitter: emitter,
             formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
             namePath: options.namePath, keepInput: options.format == .aws,
-            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil)
+            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil,
+            isolated: options.isolate != nil)
         // Parsing, naming and starting happen on parser threads; this thread only splits lines.
-        let parsers = BatchQueue(threads: min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount)) {
+        let parserThreads = options.isolate == nil ? min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount) : 1
+        let parsers = BatchQueue(threads: parserThreads) {
             processor.process($0)
         }
         var inputError: String?
         var sequence = 0
+        var isolationStopped = false
         do throws(InputError) {
-            try skipInput(0, to: start.offset)
+            if options.inputBase == nil {
+                if journal != nil { try skipInput(0, to: start.offset) }
+            } else {
+                try skipInput(0, count: start.offset - base.offset)
+            }
             var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
+            var stoppedEarly = false
             var bytes: [UInt8] = []
             var entries: [LineBatch.Entry] = []
             bytes.reserveCapacity(Self.batchBytes + 4096)
@@ -287,24 +338,33 @@ struct Runner {
                 emitter.linesIn.add(batch.entries.count, ordering: .relaxed)
                 parsers.submit(batch)
             }
-            var slots = 0
+            // Budget taken but not yet spent on lines read (negative: owed by the next taking).
+            var credit = 0
+            let chunk = max(1, min(256 * 1024, window.limit / 8))
             var mayBlock = false
             reading: while true {
-                if slots == 0 {
+                if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
-                    slots = window.tryAcquire(upTo: Self.batchLines)
-                    if slots == 0 {
-                        // Lines holding slots must reach the parsers before this thread waits for more.
-                        submit()
-                        slots = window.acquire(upTo: Self.batchLines)
-                    }
+                    // Lines holding budget must reach the parsers before this thread waits for more.
+                    if !window.hasRoom { submit() }
+                    window.take(chunk)
+                    credit += chunk
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
                     mayBlock = false
-                    slots -= 1
+                    if skipper.skips(line.number) {
+                        // Written by an earlier run (--unordered, ahead of an earlier line).
+                        bytes.removeSubrange(line.start...)
+                        continue
+                    }
+                    credit -= LineProcessor.cost(of: line)
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
+                    if let limit = options.isolate, sequence >= limit {
+                        stoppedEarly = true
+                        break reading
+                    }
                     if entries.count >= Self.batchLines || bytes.count >= Self.batchBytes { submit() }
                 case .wouldBlock:
                     // Nothing more to read for now: hand on what we have and flush results.
@@ -316,6 +376,8 @@ struct Runner {
                 }
             }
             submit()
+            if credit > 0 { window.release(credit) }
+            isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
@@ -334,11 +396,81 @@ struct Runner {
             if stderrIsTerminal { stderr.append(Array(statsFile.summary().utf8)) }
         }
         for channel in [stdout, stderr] + extra { channel.flush() }
-        if let failure = emitter.ioFailure ?? inputError {
+        if let failure = emitter.ioFailure ?? inputError ?? extra.lazy.compactMap(\.failure).first {
             printError(failure)
             return ExitCode.ioError
         }
+        if isolationStopped { return Supervisor.isolationDone }
         return options.failOnError && emitter.failedCount.load(ordering: .relaxed) > 0 ? ExitCode.failed : ExitCode.ok
+    }
+
+    /// Reads the journal and checks that it belongs to this definition and this input; repairs
+    /// a results file a killed run may have left with a torn last line. Returns where to start.
+    /// `relayed`: stdout goes to `--supervise`'s relay, which keeps it line-aligned itself.
+    static func resumePoint(journal path: String, machinePath: String, reset: Bool, relayed: Bool = false) throws -> JournalState {
+        var fresh = JournalState()
+        fresh.definition = fnv1a(try MachineLoader.readFile(machinePath))
+        fresh.input = InputIdentity.of(0)
+        let recorded: JournalState?
+        do throws(JournalError) {
+            recorded = try Journal(path: path).read()
+        } catch {
+            throw MachineLoadError(description: error.description, exitCode: error.exitCode)
+        }
+        guard var state = recorded, !reset else { return fresh }
+        func refuse(_ why: String) -> MachineLoadError {
+            MachineLoadError(description: "journal '\(path)' \(why); to start over from the first line, give --journal-reset",
+                             exitCode: ExitCode.dataError)
+        }
+        if let old = state.definition, old != fresh.definition {
+            throw refuse("belongs to another definition (the state machine file changed since it was written)")
+        }
+        if let old = state.input, let now = fresh.input {
+            if old.head != now.head { throw refuse("belongs to another input (its first 64 KiB differ)") }
+            if old.size != now.size { throw refuse("belongs to another input (it had \(old.size) bytes, this one has \(now.size))") }
+            if old.modified != now.modified { throw refuse("belongs to another input (it was modified since the journal was written)") }
+        }
+        var st = stat()
+        if fstat(0, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, state.offset > 0 {
+            if Int64(st.st_size) < state.offset {
+                throw refuse("is at byte \(state.offset), past the end of the input (\(st.st_size) bytes): not the same input")
+            }
+            var byte: UInt8 = 0
+            if pread(0, &byte, 1, off_t(state.offset - 1)) == 1, byte != 0x0A {
+                throw refuse("is at byte \(state.offset), which is not the start of a line in this input: not the same input")
+            }
+        }
+        // A finished run has nothing more to write (and no torn record to repair).
+        if !(fresh.input.map { $0.size == state.offset } ?? false) && !relayed { repairOutput(state.output) }
+        state.definition = fresh.definition
+        if state.input == nil { state.input = fresh.input }
+        return state
+    }
+
+    /// Makes the results on stdout line-aligned before a resumed run appends to them: a results
+    /// file the journal knows is cut back to where the journal was written (every record after
+    /// that is written again by this run); any other output gets a newline if a torn record
+    /// may end it (always for a pipe, where that cannot be seen).
+    static func repairOutput(_ mark: OutputMark?) {
+        guard let now = OutputMark.of(1) else {
+            // A pipe: the previous run's last record may be torn; start on a new line.
+            let newline: [UInt8] = [0x0A]
+            _ = newline.withUnsafeBytes { write(1, $0.baseAddress, 1) }
+            return
+        }
+        if let mark, mark.device == now.device, mark.inode == now.inode, mark.size <= now.size {
+            if mark.size < now.size, ftruncate(1, off_t(mark.size)) == 0 {
+                // Without O_APPEND the descriptor's offset may be past the new end.
+                if fcntl(1, F_GETFL) & O_APPEND == 0 { _ = lseek(1, off_t(mark.size), SEEK_SET) }
+            }
+            return
+        }
+        guard now.size > 0 else { return }
+        var byte: UInt8 = 0
+        if pread(1, &byte, 1, off_t(now.size - 1)) == 1, byte != 0x0A {
+            let newline: [UInt8] = [0x0A]
+            _ = newline.withUnsafeBytes { write(1, $0.baseAddress, 1) }
+        }
     }
 
     /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
@@ -360,8 +492,12 @@ final class LineProcessor: @unchecked Sendable {
     let asyncSlots: DispatchSemaphore?
     private let executions = DispatchGroup()
 
+    /// `--isolate`: start each execution only once every earlier result is journaled.
+    let isolated: Bool
+
     init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
-         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?) {
+         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?, isolated: Bool) {
+        self.isolated = isolated
         self.engine = engine
         self.machine = machine
         self.emitter = emitter
@@ -370,6 +506,11 @@ final class LineProcessor: @unchecked Sendable {
         self.keepInput = keepInput
         self.asyncSlots = asyncSlots
     }
+
+    /// What a line holds of the memory budget until its result is written: its bytes and an
+    /// execution's state (about a kilobyte parked on the timer wheel; counted generously).
+    static func cost(of line: InputLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
+    static let executionBytes = 2048
 
     /// Waits for `--async` executions (whose results were written when they started).
     func waitForExecutions() { executions.wait() }
@@ -384,9 +525,11 @@ final class LineProcessor: @unchecked Sendable {
 
     private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
         let emitter = self.emitter
-        let number = line.number, endOffset = line.endOffset
+        let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
+        // Isolated: nothing of this line happens before every earlier result is journaled.
+        if isolated { emitter.waitUntilJournaled(before: seq) }
         @inline(__always) func emit(_ out: RecordFormatter.Line) {
-            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset))
+            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
         }
         if line.tooLong {
             emit(formatter.rejected(
@@ -406,8 +549,11 @@ final class LineProcessor: @unchecked Sendable {
                 now: WallClock.nowMilliseconds()))
             return
         }
+        if let trap = Self.faultTrapId, input["id"].map({ $0.stringValue ?? JSONWriter.string($0) }) == trap {
+            fatalError("ASLX_FAULT_TRAP_ID: input line \(number) has id \(trap)")
+        }
         let name: String
-        switch executionName(input, line: number) {
+        switch Self.executionName(input, path: namePath, line: number) {
         case .success(let n): name = n
         case .failure(let problem):
             emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
@@ -420,7 +566,7 @@ final class LineProcessor: @unchecked Sendable {
             executions.enter()
             asyncSlots.wait()
             let executions = self.executions
-            let arn = engine.start(machine, input: input, name: name) { _ in
+            let arn = engine.startWhenAdmitted(machine, input: input, name: name) { _ in
                 emitter.running.subtract(1, ordering: .relaxed)
                 asyncSlots.signal()
                 executions.leave()
@@ -429,19 +575,24 @@ final class LineProcessor: @unchecked Sendable {
         } else {
             let formatter = self.formatter
             let keptInput = keepInput ? Array(text) : []
-            engine.start(machine, input: input, name: name) { outcome in
+            engine.startWhenAdmitted(machine, input: input, name: name) { outcome in
                 emitter.running.subtract(1, ordering: .relaxed)
                 emitter.complete(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
-                                       lineNumber: number, endOffset: endOffset))
+                                       lineNumber: number, endOffset: endOffset, cost: cost))
             }
         }
     }
 
-    private struct NameProblem: Error { var cause: String }
+    /// Fault injection for tests only: an input whose top-level `"id"` equals this environment
+    /// variable traps the process when its execution is about to start.
+    static let faultTrapId: String? = ProcessInfo.processInfo.environment["ASLX_FAULT_TRAP_ID"]
+
+    struct NameProblem: Error { var cause: String }
 
     /// `line-N`, or the `--name-path` value checked against AWS's name rules.
-    private func executionName(_ input: JSONValue, line: Int) -> Result<String, NameProblem> {
+    static func executionName(_ input: JSONValue?, path namePath: ReferencePath?, line: Int) -> Result<String, NameProblem> {
         guard let path = namePath else { return .success("line-\(line)") }
+        guard let input else { return .success("line-\(line)") }
         let name: String
         switch path.value(in: input) {
         case .string(let s)?: name = s

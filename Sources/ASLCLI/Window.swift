@@ -1,64 +1,67 @@
 import Foundation
 
-/// A counting window (how many lines may be in flight or waiting to be written) whose
-/// blocked acquirer is woken only once a batch of slots is free again, not for every
-/// released slot: one context switch per batch instead of one per line.
+/// The memory budget of `aslx run` (`--max-memory`): bytes held for lines read and not yet
+/// written out, which is input lines, executions (running or parked in a Wait), and results
+/// waiting in the reorder window. The reader takes credit before it hands lines on and blocks
+/// while the budget is spent; the writer gives it back once lines are written.
+///
+/// A blocked taker is woken only once an eighth of the budget is free again, not for every
+/// release: one context switch per batch instead of one per line.
 final class Window: @unchecked Sendable {
     private let condition = NSCondition()
-    private let size: Int
-    /// Free slots needed before a blocked `acquire` is woken.
+    let limit: Int
+    /// Free bytes needed before a blocked `take` is woken.
     private let wakeAt: Int
     // Guarded by `condition`.
-    private var free: Int
+    private var held = 0
     private var waiting = false
 
-    init(size: Int) {
-        self.size = size
-        free = size
-        wakeAt = max(1, size / 8)
+    init(bytes: Int) {
+        limit = max(1, bytes)
+        wakeAt = max(1, limit / 8)
     }
 
-    /// Takes one slot, blocking while none is free.
-    func acquire() {
+    /// Takes `count` bytes of credit, first waiting while the budget is spent. One taking may
+    /// overshoot the budget (a line larger than what is free still gets in, alone).
+    func take(_ count: Int) {
         condition.lock()
-        while free == 0 {
+        while held >= limit {
             waiting = true
             condition.wait()
         }
-        free -= 1
+        held += count
         condition.unlock()
     }
 
-    /// Takes between 1 and `limit` slots (as many as are free), blocking while none is free.
-    func acquire(upTo limit: Int) -> Int {
+    /// Whether any credit is free right now (so `take` would not block).
+    var hasRoom: Bool {
         condition.lock()
-        while free == 0 {
-            waiting = true
-            condition.wait()
-        }
-        let n = min(free, limit)
-        free -= n
-        condition.unlock()
-        return n
+        defer { condition.unlock() }
+        return held < limit
     }
 
-    /// Takes up to `limit` free slots without blocking; 0 when none is free.
-    func tryAcquire(upTo limit: Int) -> Int {
+    /// Adds bytes held that nobody may wait for (a result's record, already produced).
+    func charge(_ count: Int) {
         condition.lock()
-        let n = min(free, limit)
-        free -= n
+        held += count
         condition.unlock()
-        return n
     }
 
-    /// Returns `count` slots.
-    func release(_ count: Int = 1) {
+    /// Returns `count` bytes.
+    func release(_ count: Int) {
         condition.lock()
-        free += count
-        if waiting && free >= wakeAt {
+        held -= count
+        if waiting && limit - held >= wakeAt {
             waiting = false
             condition.signal()
         }
         condition.unlock()
+    }
+
+    /// Bytes held now (for tests and progress).
+    var heldBytes: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return held
     }
 }

@@ -52,8 +52,9 @@ enum CLIHarness {
 
     /// Starts `aslx ARGS` with the given stdin (bytes, or a file when `stdinFile` is set).
     static func start(_ arguments: [String], stdinFile: String? = nil, stdout: FileHandle? = nil,
-                      directory: URL? = nil) throws -> (Process, Pipe?, Pipe?, Pipe) {
+                      directory: URL? = nil, environment: [String: String] = [:]) throws -> (Process, Pipe?, Pipe?, Pipe) {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.executableURL = URL(filePath: binary!)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? packageRoot
@@ -73,8 +74,9 @@ enum CLIHarness {
     }
 
     /// Runs `aslx ARGS` to completion with `input` on stdin.
-    static func run(_ arguments: [String], input: [UInt8] = [], stdinFile: String? = nil, directory: URL? = nil) throws -> Result {
-        let (process, inPipe, outPipe, errPipe) = try start(arguments, stdinFile: stdinFile, directory: directory)
+    static func run(_ arguments: [String], input: [UInt8] = [], stdinFile: String? = nil, directory: URL? = nil,
+                    environment: [String: String] = [:]) throws -> Result {
+        let (process, inPipe, outPipe, errPipe) = try start(arguments, stdinFile: stdinFile, directory: directory, environment: environment)
         let writer = Thread {
             if let inPipe {
                 try? inPipe.fileHandleForWriting.write(contentsOf: Data(input))

@@ -8,6 +8,8 @@ enum EngineJob: Sendable {
     case begin(Frame, ExecutionRun, deadlineMilliseconds: Int64)
     /// Run a frame until it suspends.
     case step(Frame, ExecutionRun)
+    /// The execution's top frame wakes from a Wait or a Retry backoff (it re-enters admission).
+    case wake(Frame, ExecutionRun)
     /// The execution's deadline passed.
     case deadline(ExecutionRun)
     /// A task attempt's TimeoutSeconds passed; `flag` decides between it and the task's result.
@@ -46,6 +48,9 @@ final class Driver: Sendable {
             step(frame, run: run, context)
         case .step(let frame, let run):
             step(frame, run: run, context)
+        case .wake(let frame, let run):
+            run.unpark()
+            step(frame, run: run, context)
         case .deadline(let run):
             run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil), worker: context.workerIndex)
         case .taskTimeout(let frame, let run, let flag, let seconds, let heartbeat):
@@ -67,7 +72,13 @@ final class Driver: Sendable {
         case .failed(let error):
             ended(frame, .failure(error), run: run, context)
         case .sleep(let ms):
-            context.schedule(.step(frame, run), at: deadline(after: ms, from: context.now))
+            if frame.group == nil {
+                // A parked execution holds no running slot, only memory (the caller bounds that).
+                run.park()
+                context.schedule(.wake(frame, run), at: deadline(after: ms, from: context.now))
+            } else {
+                context.schedule(.step(frame, run), at: deadline(after: ms, from: context.now))
+            }
         case .task(let request, let resolution, let timeout, let heartbeat):
             guard case .async(let handler, let wrap) = resolution else { return }
             let flag = OnceFlag()

@@ -29,8 +29,11 @@ public struct EngineConfiguration: Sendable {
     /// execution can run (tests, simulations). With `.virtual`, time also advances while async
     /// task handlers are in flight, so pair it with mocks or immediate handlers.
     public var clock: EngineClock = .system
-    /// Executions admitted at once through ``Engine/submit(_:input:name:completion:)`` and
-    /// ``Engine/execute(_:input:name:)``; further submissions wait for a slot (backpressure).
+    /// Executions running at once through ``Engine/submit(_:input:name:completion:)``,
+    /// ``Engine/execute(_:input:name:)`` and ``Engine/startWhenAdmitted(_:input:name:completion:)``;
+    /// further submissions wait for a slot (backpressure). An execution parked in a Wait state
+    /// or a Retry backoff gives its slot back until it wakes (it then takes one back at once,
+    /// overshooting briefly if need be), so parked executions are bounded only by the caller.
     public var maxInFlight = 10_000
     /// Per-state statistics of the collector's machine (`aslx run --stats`); nil: none kept.
     public var statistics: StatisticsCollector?
@@ -68,8 +71,7 @@ public final class Engine: Sendable {
     public func execute(_ machine: StateMachine, input: JSONValue, name: String? = nil) async -> ExecutionOutcome {
         await gate.enter()
         return await withCheckedContinuation { continuation in
-            start(machine, input: input, name: name) { outcome in
-                self.gate.leave()
+            _ = launch(machine, input: input, name: name, admitted: true) { outcome in
                 continuation.resume(returning: outcome)
             }
         }
@@ -81,10 +83,17 @@ public final class Engine: Sendable {
     public func submit(_ machine: StateMachine, input: JSONValue, name: String? = nil,
                        completion: @escaping @Sendable (ExecutionOutcome) -> Void = { _ in }) async -> String {
         await gate.enter()
-        return start(machine, input: input, name: name) { outcome in
-            completion(outcome)
-            self.gate.leave()
-        }
+        return launch(machine, input: input, name: name, admitted: true, completion: completion)
+    }
+
+    /// ``submit(_:input:name:completion:)`` for a plain thread: blocks the calling thread until
+    /// a slot is free, then starts the execution and returns its ARN. Never call it from a Swift
+    /// task or from a handler running on the engine.
+    @discardableResult
+    public func startWhenAdmitted(_ machine: StateMachine, input: JSONValue, name: String? = nil,
+                                  completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
+        gate.enterBlocking()
+        return launch(machine, input: input, name: name, admitted: true, completion: completion)
     }
 
     /// Task resolution for a machine (its mock test case resolved once, then shared).
@@ -104,6 +113,12 @@ public final class Engine: Sendable {
     @discardableResult
     public func start(_ machine: StateMachine, input: JSONValue, name: String? = nil,
                       completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
+        launch(machine, input: input, name: name, admitted: false, completion: completion)
+    }
+
+    /// Starts an execution; `admitted`: it holds an admission slot, given back when it ends.
+    private func launch(_ machine: StateMachine, input: JSONValue, name: String?, admitted: Bool,
+                        completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
         let environment = configuration.environment
         let executionName = name ?? environment.uuid()
         let arn = "arn:aws:states:\(machine.region):\(machine.account):express:\(machine.name):\(executionName):\(environment.uuid())"
@@ -124,7 +139,7 @@ public final class Engine: Sendable {
             logSink: configuration.logSink, logLevel: configuration.logLevel,
             includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn,
             statistics: statistics, startNanos: statistics?.now() ?? 0)
-        let run = ExecutionRun(execution: execution, driver: driver, completion: completion)
+        let run = ExecutionRun(execution: execution, driver: driver, gate: admitted ? gate : nil, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {
             run.finish(.failed, output: nil, error: setupError)
@@ -147,11 +162,47 @@ final class ExecutionRun: Sendable {
     /// The deadline timer, cancelled when the execution ends first (so finished executions
     /// don't leave 5-minute timers behind).
     let deadlineTimer = Mutex<TimerHandle?>(nil)
+    /// The admission slot this execution holds while it runs (nil: started without admission).
+    private let gate: AdmissionGate?
+    /// Whether the top frame is parked (its slot given back) and whether the execution ended;
+    /// under one lock so that a deadline ending a parked execution cannot give a slot back twice.
+    private let admission = Mutex<(parked: Bool, ended: Bool)>((false, false))
 
-    init(execution: ExecutionState, driver: Driver, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+    init(execution: ExecutionState, driver: Driver, gate: AdmissionGate?, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
         self.execution = execution
         self.driver = driver
+        self.gate = gate
         self.completion = completion
+    }
+
+    /// The top frame sleeps (Wait, Retry backoff): give the running slot back.
+    func park() {
+        guard let gate else { return }
+        admission.withLock { a in
+            guard !a.ended, !a.parked else { return }
+            a.parked = true
+            gate.leave()
+        }
+    }
+
+    /// The top frame wakes: take a slot back without waiting.
+    func unpark() {
+        guard let gate else { return }
+        admission.withLock { a in
+            guard !a.ended, a.parked else { return }
+            a.parked = false
+            gate.reenter()
+        }
+    }
+
+    /// The execution ended: give its slot back unless it is parked (then it was given back already).
+    private func releaseAdmission() {
+        guard let gate else { return }
+        admission.withLock { a in
+            guard !a.ended else { return }
+            a.ended = true
+            if !a.parked { gate.leave() }
+        }
     }
 
     /// Ends the execution once; later calls (a deadline after success, a late task) do nothing.
@@ -172,6 +223,7 @@ final class ExecutionRun: Sendable {
         case .timedOut:
             _ = e.event("ExecutionTimedOut", previous: 0, details: ["error": .string(StatesError.timeout)])
         }
+        releaseAdmission()
         completion(ExecutionOutcome(
             executionArn: e.executionArn, stateMachineArn: e.machine.arn, name: e.name, status: status,
             startDate: e.startMilliseconds, stopDate: e.environment.wallClock(),
