@@ -1,6 +1,8 @@
 import ASLJSON
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -28,7 +30,7 @@ struct Journal {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { SystemCall.read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; throw JournalError("cannot read journal '\(path)': \(errnoText(errno))") }
             if n == 0 { break }
             bytes.append(contentsOf: buffer[0..<n])
@@ -47,7 +49,7 @@ struct Journal {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError("cannot write journal '\(tmp)': \(errnoText(errno))") }
         let text = Array("{\"offset\":\(offset),\"line\":\(line)}\n".utf8)
-        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let written = text.withUnsafeBytes { SystemCall.write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
         guard written == text.count, synced else { throw JournalError("cannot write journal '\(tmp)': \(errnoText(errno))") }
