@@ -3,12 +3,12 @@ import PackageDescription
 
 // aslx has no package dependencies: Foundation, Dispatch and Synchronization only.
 
-// Library targets (everything a product exposes: ASL, ASLJSON, JSONata, WorkStealing) carry no
-// unsafe flags, so the package works as a versioned dependency (`from: "0.1.0"`): SwiftPM refuses
-// one whose product targets use `.unsafeFlags`. Their speed comes from the code instead:
-// `@inlinable` hot paths in the generic pool and the JSON containers (Documentation/Scheduler.md).
-// The executables no product exposes may keep flags, but they apply only to the executable's own
-// module, not to the libraries it links, so there is nothing to gain and none are set.
+// No target carries unsafe flags, so the package works as a versioned dependency (`from:
+// "0.1.0"`): SwiftPM refuses one whose product targets use `.unsafeFlags`, and flags on the
+// executables would not reach the library modules they link anyway. The release builds therefore
+// check exclusivity and do not optimise across modules; the hot paths are written for that
+// (e.g. `JSONObject` reads its header through a pointer, `@inlinable` JSON containers).
+// Benchmarks/README.md ("Versioned-dependency settings") has the measured cost.
 let package = Package(
     name: "aslx",
     platforms: [.macOS(.v15)],

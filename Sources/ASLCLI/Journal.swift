@@ -21,19 +21,11 @@ struct Journal {
 
     /// The recorded position, (0, 0) when the journal does not exist yet.
     func read() throws(JournalError) -> (offset: Int64, line: Int) {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            if errno == ENOENT { return (0, 0) }
-            throw JournalError("cannot read journal '\(path)': \(errnoText(errno))")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { SystemCall.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw JournalError("cannot read journal '\(path)': \(errnoText(errno))") }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
+        let bytes: [UInt8]
+        switch readWholeFile(path) {
+        case .success(let content): bytes = content
+        case .failure(let error) where error.code == ENOENT: return (0, 0)
+        case .failure(let error): throw JournalError("cannot read journal '\(path)': \(errnoText(error.code))")
         }
         guard let value = try? JSONParser.parse(bytes),
               case .number(let offset)? = value["offset"], case .number(let line)? = value["line"],

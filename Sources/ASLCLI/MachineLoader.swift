@@ -1,13 +1,6 @@
 import ASL
 import ASLJSON
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A machine file that cannot be used: unreadable (66) or invalid (65).
 struct MachineLoadError: Error, CustomStringConvertible {
@@ -22,19 +15,9 @@ enum MachineLoader {
     /// The file's bytes; a file that cannot be read says why (`No such file or directory`,
     /// `Permission denied`, `Is a directory`), exit status 66.
     static func readFile(_ path: String) throws(MachineLoadError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw MachineLoadError(description: "cannot read '\(path)': \(errnoText(errno))", exitCode: 66) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { SystemCall.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw MachineLoadError(description: "cannot read '\(path)': \(errnoText(errno))", exitCode: 66)
-            }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: buffer[0..<n])
+        switch readWholeFile(path) {
+        case .success(let bytes): return bytes
+        case .failure(let error): throw MachineLoadError(description: "cannot read '\(path)': \(errnoText(error.code))", exitCode: 66)
         }
     }
 

@@ -153,10 +153,11 @@ enum RunCommand {
 
     Examples:
       aslx run Examples/hello.asl.json < Examples/events.ndjson
-      aslx run flow.asl.json --name-path '$.orderId' --format aws < orders.ndjson > results.ndjson
-      aslx run flow.asl.json --log-level ALL --include-execution-data --log-sink logs.ndjson < in.ndjson
-      aslx run flow.asl.json --task Enrich='python3 Examples/workers/echo_worker.py' --task-workers 4 < in.ndjson
-      aslx run flow.asl.json --journal run.journal < big.ndjson >> results.ndjson   # rerun after a crash
+      aslx run Examples/hello.asl.json --name-path '$.name' --format aws < Examples/events.ndjson > results.ndjson
+      aslx run Examples/flow.asl.json --mock-config Examples/flow.mock.json --test-case HappyPath < Examples/events.ndjson
+      aslx run Examples/flow.asl.json --log-level ALL --include-execution-data --log-sink logs.ndjson \\
+          --task Enrich='python3 Examples/workers/echo_worker.py' --task-workers 4 < Examples/events.ndjson
+      aslx run Examples/hello.asl.json --journal run.journal < Examples/events.ndjson >> results.ndjson   # rerun after a crash
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
