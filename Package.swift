@@ -4,7 +4,7 @@ import PackageDescription
 // aslx has no package dependencies: Foundation, Dispatch and Synchronization only.
 
 // No target carries unsafe flags, so the package works as a versioned dependency (`from:
-// "0.1.0"`): SwiftPM refuses one whose product targets use `.unsafeFlags`, and flags on the
+// "0.1.0"`): SwiftPM refuses one whose product targets use unsafe build flags, and flags on the
 // executables would not reach the library modules they link anyway. The release builds therefore
 // check exclusivity and do not optimise across modules; the hot paths are written for that
 // (e.g. `JSONObject` reads its header through a pointer, `@inlinable` JSON containers).
