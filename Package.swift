@@ -3,11 +3,12 @@ import PackageDescription
 
 // aslx has no package dependencies: Foundation, Dispatch and Synchronization only.
 
-// Release builds let generic code (the pool, JSON containers) specialise across modules; the
-// pool benchmark measures 3-10x from this (Documentation/Scheduler.md).
-// Exclusivity is checked in debug builds (and so in every test run); release builds skip the
-// runtime checks, which cost ~7% of pass5's instructions.
-let optimize: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// No target carries unsafe flags, so the package works as a versioned dependency (`from:
+// "0.1.0"`): SwiftPM refuses one whose product targets use unsafe build flags, and flags on the
+// executables would not reach the library modules they link anyway. The release builds therefore
+// check exclusivity and do not optimise across modules; the hot paths are written for that
+// (e.g. `JSONObject` reads its header through a pointer, `@inlinable` JSON containers).
+// Benchmarks/README.md ("Versioned-dependency settings") has the measured cost.
 let package = Package(
     name: "aslx",
     platforms: [.macOS(.v15)],
@@ -17,13 +18,13 @@ let package = Package(
     ],
     targets: [
         // JSON values, parser, writer and NDJSON reader: the bottom of every hot path.
-        .target(name: "ASLJSON", swiftSettings: optimize),
+        .target(name: "ASLJSON"),
         // JSONata expressions (parser + evaluator), independent of ASL.
-        .target(name: "JSONata", dependencies: ["ASLJSON"], swiftSettings: optimize),
+        .target(name: "JSONata", dependencies: ["ASLJSON"]),
         // Generic lock-free work-stealing pool; knows nothing about ASL.
-        .target(name: "WorkStealing", swiftSettings: optimize),
+        .target(name: "WorkStealing"),
         // The engine: model → validator → compiler → bytecode → VM → scheduler → sinks.
-        .target(name: "ASL", dependencies: ["ASLJSON", "JSONata", "WorkStealing"], swiftSettings: optimize),
+        .target(name: "ASL", dependencies: ["ASLJSON", "JSONata", "WorkStealing"]),
         // Command-line front end as a library so tests can drive it.
         .target(name: "ASLCLI", dependencies: ["ASL", "ASLJSON"]),
         .executableTarget(name: "aslx", dependencies: ["ASLCLI"]),

@@ -3,6 +3,10 @@ import ASLJSON
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The engine benchmark: standard workloads (Benchmarks/Workloads) or a user's machine + NDJSON,

@@ -5,6 +5,10 @@ import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // MARK: - Clocks and memory
@@ -15,7 +19,11 @@ enum Measure {
     /// User + system CPU seconds of every thread of this process.
     static func processCPUSeconds() -> Double {
         var usage = rusage()
+        #if canImport(Glibc)
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
@@ -415,8 +423,14 @@ enum EndToEnd {
 // and wraps one pass in glibc's `mtrace()`/`muntrace()`; every malloc/calloc/realloc/memalign of
 // any library and any thread (the engine's workers included) is logged and counted.
 
+#if canImport(Glibc)
 @_silgen_name("mtrace") private func glibcMtrace()
 @_silgen_name("muntrace") private func glibcMuntrace()
+#else
+// No mtrace outside glibc: `tracing` is false there, so these are never reached.
+private func glibcMtrace() {}
+private func glibcMuntrace() {}
+#endif
 
 enum Allocations {
     static let library = "libc_malloc_debug.so.0"

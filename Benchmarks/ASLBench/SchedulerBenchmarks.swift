@@ -119,6 +119,7 @@ enum SchedulerBenchmarks {
 
     /// Limits this thread (and threads it creates later) to CPUs 0..<n.
     static func restrictToCPUs(_ n: Int) {
+        #if canImport(Glibc)
         var set = cpu_set_t()
         withUnsafeMutableBytes(of: &set) { raw in
             for cpu in 0..<n { raw[cpu / 8] |= UInt8(1 << (cpu % 8)) }
@@ -128,6 +129,7 @@ enum SchedulerBenchmarks {
         guard let symbol = dlsym(nil, "sched_setaffinity") else { return }
         let setAffinity = unsafeBitCast(symbol, to: SetAffinity.self)
         _ = withUnsafeBytes(of: &set) { setAffinity(0, MemoryLayout<cpu_set_t>.size, $0.baseAddress!) }
+        #endif
     }
 
     static func peakRSSMegabytes() -> Int {

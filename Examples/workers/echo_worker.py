@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An aslx task worker: one JSON request per stdin line, one JSON response per stdout line.
 
-    aslx run flow.asl.json --task 'Enrich=python3 Examples/workers/echo_worker.py' < events.ndjson
+    aslx run Examples/flow.asl.json --task Enrich='python3 Examples/workers/echo_worker.py' < Examples/events.ndjson
 
 Request:  {"id": 7, "resource": "Enrich", "input": {...}, "context": {"executionArn": ..., "stateName": ...}}
 Response: {"id": 7, "output": {...}}  or  {"id": 7, "error": "MyError", "cause": "..."}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # An aslx task worker in POSIX shell + jq: upper-cases the string field "text" of its input.
 #
-#   aslx run flow.asl.json --task 'Upper=sh Examples/workers/upper_worker.sh' < events.ndjson
+#   aslx run Examples/upper.asl.json --task Upper='sh Examples/workers/upper_worker.sh' < Examples/text.ndjson
 #
 # Each stdin line is a request {"id", "resource", "input", "context"}; each stdout line is a
 # response {"id", "output"} or {"id", "error", "cause"}. jq -c --unbuffered answers one request

@@ -1,4 +1,5 @@
 import ASLJSON
+import Foundation
 
 /// A state machine compiled once and run many times.
 ///
@@ -27,6 +28,29 @@ public final class StateMachine: Sendable {
             throw DefinitionError(diagnostics: result.diagnostics.filter { $0.severity == .error })
         }
         self.init(program: program, name: name, region: region, account: account)
+    }
+
+    /// Reads, validates and compiles a definition file (ASL JSON, or a compiled `.aslc`):
+    /// `try StateMachine(contentsOf: URL(filePath: "orders.asl.json"))`. The name defaults to
+    /// the file name without its extensions (`orders`), as `aslx run` names machines.
+    /// Throws the file's read error, ``DefinitionError`` or ``ProgramFileError``.
+    public convenience init(contentsOf url: URL, name: String? = nil, type: WorkflowType = .express) throws {
+        let bytes = [UInt8](try Data(contentsOf: url))
+        let base = Self.defaultName(forPath: url.path)
+        if url.pathExtension == "aslc" {
+            self.init(program: try ProgramFile.decode(bytes), name: name ?? base)
+        } else {
+            try self.init(definition: String(decoding: bytes, as: UTF8.self), name: name ?? base, type: type)
+        }
+    }
+
+    /// A machine's name from its file: `orders.asl.json` → `orders` (drops `.json`, `.asl`,
+    /// `.aslc` and `.yaml` extensions).
+    public static func defaultName(forPath path: String) -> String {
+        var name = path.split(separator: "/").last.map(String.init) ?? path
+        while let dot = name.lastIndex(of: "."), dot != name.startIndex,
+              [".json", ".asl", ".aslc", ".yaml"].contains(String(name[dot...])) { name = String(name[..<dot]) }
+        return name
     }
 
     /// Compiles an already-validated definition.

@@ -5,9 +5,17 @@ public struct StatesError: Error, Sendable, Hashable, CustomStringConvertible {
     public var error: String
     public var cause: String?
 
+    /// An error named `error` (what Retry/Catch `ErrorEquals` match) with an optional `cause`.
     public init(_ error: String, _ cause: String? = nil) {
         self.error = error
         self.cause = cause
+    }
+
+    /// The same, with labels: `throw StatesError(error: "CardDeclined", cause: "insufficient funds")`
+    /// from a resource handler fails the Task with that error name, as a Lambda function's
+    /// `errorType` does on AWS.
+    public init(error: String, cause: String? = nil) {
+        self.init(error, cause)
     }
 
     public var description: String { cause.map { "\(error): \($0)" } ?? error }

@@ -154,22 +154,13 @@ struct Journal {
 
     /// The recorded state, nil when the journal does not exist yet.
     func read() throws(JournalError) -> JournalState? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw JournalError("cannot read journal '\(path)': \(errnoText(errno))")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { if errno == EINTR { continue }; throw JournalError("cannot read journal '\(path)': \(errnoText(errno))") }
-            if n == 0 { break }
-            bytes.append(contentsOf: buffer[0..<n])
-            if bytes.count > Self.maxBytes {
-                throw JournalError("journal '\(path)' is not an aslx journal (over \(Self.maxBytes >> 20) MiB)", exitCode: ExitCode.dataError)
-            }
+        let bytes: [UInt8]
+        switch readWholeFile(path, limit: Self.maxBytes) {
+        case .success(let content): bytes = content
+        case .failure(let error) where error.code == ENOENT: return nil
+        case .failure(let error) where error.code == EFBIG:
+            throw JournalError("journal '\(path)' is not an aslx journal (over \(Self.maxBytes >> 20) MiB)", exitCode: ExitCode.dataError)
+        case .failure(let error): throw JournalError("cannot read journal '\(path)': \(errnoText(error.code))")
         }
         guard let value = try? JSONParser.parse(bytes), let state = JournalState(json: value) else {
             throw JournalError("journal '\(path)' is not an aslx journal ({\"offset\": N, \"line\": N, ...})", exitCode: ExitCode.dataError)
@@ -184,7 +175,7 @@ struct Journal {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JournalError("cannot write journal '\(tmp)': \(errnoText(errno))") }
         let text = state.json
-        let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let written = text.withUnsafeBytes { SystemCall.write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0
         close(fd)
         guard written == text.count, synced else { throw JournalError("cannot write journal '\(tmp)': \(errnoText(errno))") }

@@ -1,8 +1,11 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ASLJSON
 import Synchronization
 
 /// A buffered output stream of whole lines, shared by any number of threads.
@@ -146,3 +149,26 @@ func printError(_ message: String) {
 }
 
 func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// An `errno` value as an error.
+struct SystemError: Error { var code: Int32 }
+
+/// The whole content of the file at `path`, or the `errno` that stopped it (`ENOENT`,
+/// `EACCES`, `EISDIR`, ...), so callers can say why; `EFBIG` past `limit` bytes.
+func readWholeFile(_ path: String, limit: Int = .max) -> Result<[UInt8], SystemError> {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return .failure(SystemError(code: errno)) }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { SystemCall.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            return .failure(SystemError(code: errno))
+        }
+        if n == 0 { return .success(bytes) }
+        bytes.append(contentsOf: buffer[0..<n])
+        if bytes.count > limit { return .failure(SystemError(code: EFBIG)) }
+    }
+}

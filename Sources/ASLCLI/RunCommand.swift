@@ -188,7 +188,8 @@ enum RunCommand {
     Bad input lines get their own FAILED record (InvalidExecutionInput with the parser's column,
     ValidationException for lines over 256 KiB, InvalidName for a bad --name-path name).
     Exit status: 0 processed, 1 --fail-on-error and a line failed, 64 usage, 65 invalid machine,
-    mock config or journal, 66 unreadable machine, 74 I/O error.
+    mock config or journal, 66 unreadable machine, 74 I/O error, 141 (quietly) the reader of
+    the results went away (`aslx run … | head`), as for other filters.
 
     Task workers: one request per line on the worker's stdin,
       {"id": 7, "resource": "RESOURCE", "input": ..., "context": {"executionArn", "stateName", ...}}
@@ -197,10 +198,11 @@ enum RunCommand {
 
     Examples:
       aslx run Examples/hello.asl.json < Examples/events.ndjson
-      aslx run flow.asl.json --name-path '$.orderId' --format aws < orders.ndjson > results.ndjson
-      aslx run flow.asl.json --log-level ALL --include-execution-data --log-sink logs.ndjson < in.ndjson
-      aslx run flow.asl.json --task Enrich='python3 Examples/workers/echo_worker.py' --task-workers 4 < in.ndjson
-      aslx run flow.asl.json --journal run.journal < big.ndjson >> results.ndjson   # rerun after a crash
+      aslx run Examples/hello.asl.json --name-path '$.name' --format aws < Examples/events.ndjson > results.ndjson
+      aslx run Examples/flow.asl.json --mock-config Examples/flow.mock.json --test-case HappyPath < Examples/events.ndjson
+      aslx run Examples/flow.asl.json --log-level ALL --include-execution-data --log-sink logs.ndjson \\
+          --task Enrich='python3 Examples/workers/echo_worker.py' --task-workers 4 < Examples/events.ndjson
+      aslx run Examples/hello.asl.json --journal run.journal < Examples/events.ndjson >> results.ndjson   # rerun after a crash
     """
 
     static func main(_ arguments: [String]) throws -> Int32 {
@@ -229,14 +231,9 @@ struct Runner {
         signal(SIGPIPE, SIG_IGN)
         let machine = try MachineLoader.load(options.machinePath, name: options.machineName)
         var configuration = EngineConfiguration()
-        if let mockPath = options.mockConfigPath {
-            let bytes = try MachineLoader.readFile(mockPath)
-            do {
-                configuration.mockConfig = try MockConfig(json: try JSONParser.parse(bytes))
-            } catch {
-                throw MachineLoadError(description: "\(mockPath): \(error)", exitCode: ExitCode.dataError)
-            }
-            configuration.mockTestCase = options.testCase
+        if let mockPath = options.mockConfigPath, let testCase = options.testCase {
+            configuration.mockConfig = try Self.checkedMockConfig(mockPath, testCase: testCase, machine: machine, tasks: options.tasks)
+            configuration.mockTestCase = testCase
         }
         configuration.includeExecutionData = options.includeExecutionData
         if let t = options.timeoutSeconds { configuration.maximumDurationSeconds = t }
@@ -384,8 +381,7 @@ struct Runner {
         parsers.close()
         if let failure = emitter.ioFailure {
             // Nobody is reading the results: stop now rather than wait for executions in flight.
-            printError(failure)
-            return ExitCode.ioError
+            return Self.stopped(failure, stdout: stdout)
         }
         processor.waitForExecutions()
         emitter.finish(total: sequence)
@@ -396,7 +392,8 @@ struct Runner {
             if stderrIsTerminal { stderr.append(Array(statsFile.summary().utf8)) }
         }
         for channel in [stdout, stderr] + extra { channel.flush() }
-        if let failure = emitter.ioFailure ?? inputError ?? extra.lazy.compactMap(\.failure).first {
+        if let failure = emitter.ioFailure { return Self.stopped(failure, stdout: stdout) }
+        if let failure = inputError ?? extra.lazy.compactMap(\.failure).first {
             printError(failure)
             return ExitCode.ioError
         }
@@ -471,6 +468,40 @@ struct Runner {
             let newline: [UInt8] = [0x0A]
             _ = newline.withUnsafeBytes { write(1, $0.baseAddress, 1) }
         }
+    }
+
+    /// The `--mock-config` file, checked against the machine before any input is read: a
+    /// wrong machine name, test case or response name, or a Task state that neither the test
+    /// case nor a `--task` worker serves, is exit status 65 naming the file, test case and state.
+    static func checkedMockConfig(_ path: String, testCase: String, machine: StateMachine,
+                                  tasks: [(resource: String, command: String)]) throws(MachineLoadError) -> MockConfig {
+        let bytes = try MachineLoader.readFile(path)
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch {
+            throw MachineLoadError(description: "\(path):\(error.line):\(error.column): \(error.message)", exitCode: ExitCode.dataError)
+        }
+        let workers = Set(tasks.map(\.resource))
+        // A lambda:invoke state's function is chosen by its input, so any function worker may serve it.
+        let lambdaWorkers = workers.contains { !$0.hasPrefix("arn:") || $0.contains(":function:") }
+        do throws(StatesError) {
+            let config = try MockConfig(json: json)
+            try config.check(testCase: testCase, for: machine) { resource in
+                workers.contains(resource) || lambdaWorkers && (resource.hasPrefix("arn:aws:states:::lambda:invoke") || resource.contains(":function:"))
+            }
+            return config
+        } catch {
+            throw MachineLoadError(description: "\(path): \(error.cause ?? error.error)", exitCode: ExitCode.dataError)
+        }
+    }
+
+    /// The exit after results could not be written. The reader went away (`aslx run … | head`):
+    /// stop quietly with 141, the status a shell reports for a filter that SIGPIPE ended, as
+    /// `cat`, `grep` or `jq` would. The journal, if any, holds only results that were written.
+    /// Any other write error: say so, exit 74.
+    static func stopped(_ failure: String, stdout: OutputChannel) -> Int32 {
+        if stdout.writeErrno == EPIPE { return ExitCode.brokenPipe }
+        printError(failure)
+        return ExitCode.ioError
     }
 
     /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
@@ -614,4 +645,9 @@ final class ChannelLogSink: LogSink {
     let channel: OutputChannel
     init(_ channel: OutputChannel) { self.channel = channel }
     func write(_ event: LogEvent) { channel.append(JSONWriter.bytes(event.json)) }
+}
+
+extension ExitCode {
+    /// 128 + SIGPIPE: the results' reader closed the pipe (`aslx run … | head`).
+    static let brokenPipe: Int32 = 141
 }

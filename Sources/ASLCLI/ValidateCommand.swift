@@ -25,16 +25,15 @@ enum ValidateCommand {
         var allValid = true
         for path in args.positionals {
             let bytes = try MachineLoader.readFile(path)
-            let result = Validator.validate(String(decoding: bytes, as: UTF8.self), type: type)
+            let text = String(decoding: bytes, as: UTF8.self)
+            let result = Validator.validate(text, type: type)
             allValid = allValid && result.isValid
             if flags.contains("--json") {
                 print(JSONWriter.string(result.json()))
             } else if result.diagnostics.isEmpty {
                 print("\(path): OK")
             } else {
-                for d in result.diagnostics {
-                    print("\(path):\(d.locationText ?? "-"): \(d.severity.rawValue) \(d.code): \(d.message)")
-                }
+                for d in result.diagnostics { print(MachineLoader.describe(d, path: path, text: text)) }
             }
         }
         return allValid ? ExitCode.ok : ExitCode.failed
@@ -43,7 +42,7 @@ enum ValidateCommand {
 
 enum CompileCommand {
     static let help = """
-    aslx compile FILE -o OUT.aslc [--name NAME]
+    aslx compile FILE -o OUT.aslc
 
     Validates and compiles a definition into a binary program (.aslc) that `aslx run` loads
     without parsing or validating the definition again.
@@ -54,9 +53,11 @@ enum CompileCommand {
         var args = Arguments(arguments)
         let (flags, values) = try args.parse(flags: ["-h", "--help"], options: ["-o", "--output", "--name"])
         if flags.contains("-h") || flags.contains("--help") { print(help); return ExitCode.ok }
+        // A .aslc holds the program only; the name is chosen when it runs.
+        if values["--name"] != nil { throw UsageError("compile: --name is not stored in the .aslc; give it to `aslx run OUT.aslc --name NAME`") }
         guard let path = args.positionals.first, args.positionals.count == 1 else { throw UsageError("compile: give exactly one FILE") }
         guard let out = values["-o"]?.last ?? values["--output"]?.last else { throw UsageError("compile: -o OUT.aslc is required") }
-        let machine = try MachineLoader.load(path, name: values["--name"]?.last ?? MachineLoader.defaultName(path))
+        let machine = try MachineLoader.load(path, name: MachineLoader.defaultName(path))
         let bytes = ProgramFile.encode(machine.program)
         guard writeFile(out, bytes) else {
             printError("cannot write '\(out)'")

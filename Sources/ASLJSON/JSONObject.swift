@@ -32,6 +32,15 @@ public struct JSONObject: @unchecked Sendable, Hashable {
             return unsafeDowncast(buffer, to: Storage.self)
         }
 
+        /// The header read through its pointer. `ManagedBuffer.header` is a class stored
+        /// property, so each use of it pays a dynamic exclusivity check (`swift_beginAccess`,
+        /// ~80 instructions) in every build that enforces exclusivity, which is every build of
+        /// a library used as a versioned dependency; the pointer pays none. The header is only
+        /// written while the storage is uniquely referenced (copy-on-write), never during a read.
+        @inlinable var headerValue: Header { withUnsafeMutablePointerToHeader { $0.pointee } }
+        @inlinable var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
+        @inlinable var hasIndex: Bool { withUnsafeMutablePointerToHeader { $0.pointee.index != nil } }
+
         deinit {
             // One element at a time: specialised destroy code instead of the generic
             // value-witness loop that a bulk `deinitialize(count:)` runs.
@@ -84,9 +93,9 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     }
 
     /// The number of fields.
-    @inlinable public var count: Int { storage.header.count }
+    @inlinable public var count: Int { storage.count }
     /// Whether the object has no fields.
-    @inlinable public var isEmpty: Bool { storage.header.count == 0 }
+    @inlinable public var isEmpty: Bool { storage.count == 0 }
 
     /// The keys in order (builds an array; iterate the object or use ``key(at:)`` to avoid it).
     @inlinable public var keys: ContiguousArray<String> {
@@ -107,7 +116,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
 
     /// The position of `key`, if present.
     @inlinable public func index(forKey key: String) -> Int? {
-        if let index = storage.header.index { return index[key] }
+        if storage.hasIndex, let index = storage.headerValue.index { return index[key] }
         return withFields { fields in
             // Compare lengths first: a cheap filter before String equality.
             let length = key.utf8.count
@@ -141,7 +150,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
 
     /// Makes the storage unique with room for at least `capacity` fields.
     @usableFromInline mutating func makeUnique(capacity: Int) {
-        let header = storage.header
+        let header = storage.headerValue
         if isKnownUniquelyReferenced(&storage) && header.capacity >= capacity { return }
         let newCapacity = header.capacity >= capacity ? header.capacity : Swift.max(capacity, header.capacity * 2, 4)
         let copy = Storage.make(capacity: newCapacity)
@@ -175,7 +184,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
             header.pointee.count = n + 1
             if header.pointee.index != nil { header.pointee.index![key] = n }
         }
-        if n + 1 > Self.indexThreshold && storage.header.index == nil { rebuildIndex() }
+        if n + 1 > Self.indexThreshold && !storage.hasIndex { rebuildIndex() }
     }
 
     /// Replaces the value at position `i` (0 ≤ i < count), keeping its key and position.

@@ -43,6 +43,11 @@ extension JSONValue {
     @inlinable public var boolValue: Bool? { if case .bool(let b) = self { return b }; return nil }
     /// The number, if this is a number.
     @inlinable public var numberValue: JSONNumber? { if case .number(let n) = self { return n }; return nil }
+    /// The number as a `Double` (possibly rounded), if this is a number: `input["amount"]?.doubleValue`.
+    @inlinable public var doubleValue: Double? { numberValue?.doubleValue }
+    /// The number as an `Int`, if this is a number with no fractional part that fits `Int`
+    /// (`42` and `42.0` give 42; `42.5`, `1e30` and non-numbers give `nil`).
+    @inlinable public var intValue: Int? { numberValue?.int64Value.flatMap { Int(exactly: $0) } }
     /// The elements, if this is an array.
     @inlinable public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     /// The object, if this is an object.

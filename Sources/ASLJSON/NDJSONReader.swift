@@ -1,5 +1,7 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -36,11 +38,7 @@ public struct NDJSONReader {
     public init(fileDescriptor: Int32 = 0, chunkSize: Int = 64 * 1024, maxLineBytes: Int = defaultMaxLineBytes) {
         self.init(chunkSize: chunkSize, maxLineBytes: maxLineBytes) { buffer in
             while true {
-                #if canImport(Glibc)
-                let n = Glibc.read(fileDescriptor, buffer.baseAddress, buffer.count)
-                #else
-                let n = Darwin.read(fileDescriptor, buffer.baseAddress, buffer.count)
-                #endif
+                let n = SystemCall.read(fileDescriptor, buffer.baseAddress, buffer.count)
                 if n < 0 && errno == EINTR { continue }
                 return max(n, 0)
             }

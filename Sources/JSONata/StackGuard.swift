@@ -1,6 +1,10 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Guards the recursive parser and evaluator against overflowing the thread's stack,
@@ -40,6 +44,12 @@ enum StackGuard {
         }
         pthread_setspecific(key, UnsafeRawPointer(bitPattern: limit &+ 1))
         return limit
+        #elseif canImport(Darwin)
+        let thread = pthread_self()
+        let top = UInt(bitPattern: pthread_get_stackaddr_np(thread))
+        let size = UInt(pthread_get_stacksize_np(thread))
+        guard top > size else { return 0 }
+        return top - size + UInt(min(margin, Int(size / 2)))
         #else
         return 0
         #endif

@@ -145,7 +145,10 @@ import Testing
         return box.value!
     }
 
-    @Test("JSONata test suite case", arguments: cases)
+    static let suitePresent = FileManager.default.fileExists(atPath: suiteDirectory.path)
+    static let absentNote: Comment = "../shared/data/jsonata-test-suite is absent (standalone checkout): JSONata test suite skipped"
+
+    @Test("JSONata test suite case", .enabled(if: suitePresent, absentNote), arguments: cases)
     func testCase(_ c: Case) throws {
         if let reason = Self.skipReason(c.id) {
             print("skip \(c.id): \(reason)")
@@ -155,9 +158,8 @@ import Testing
         #expect(failure == nil, "\(c.id): \(c.expr)\n\(failure ?? "")")
     }
 
-    @Test func suiteIsPresentAndPassRateReported() throws {
-        try #require(FileManager.default.fileExists(atPath: Self.suiteDirectory.path),
-                     "JSONata test suite not found at \(Self.suiteDirectory.path); skipping")
+    @Test(.enabled(if: suitePresent, absentNote))
+    func suiteIsPresentAndPassRateReported() throws {
         let applicable = Self.cases.filter { Self.skipReason($0.id) == nil }
         let failures = Self.onBigStack { applicable.compactMap { c in Self.run(c).map { "\(c.id): \($0)" } } }
         let passed = applicable.count - failures.count

@@ -122,6 +122,32 @@ public final class Program: Sendable {
         var defaultState: Int32?
     }
 
+    /// Every Task state, in program order, with its Resource (for checking mock configs).
+    var taskStates: [(name: String, resource: String)] {
+        var current: Int32?
+        var found: [(name: String, resource: String)] = []
+        for op in code {
+            switch op {
+            case .enter(let state): current = state
+            case .invoke(let task):
+                if let current { found.append((states[Int(current)].name, tasks[Int(task)].resource)) }
+            default: break
+            }
+        }
+        return found
+    }
+
+    /// The Resource of the Task state at `state` (its first `invoke` op), or nil.
+    func taskResource(ofState state: Int) -> String? {
+        var pc = states[state].entry
+        while pc < code.count {
+            if case .invoke(let task) = code[pc] { return tasks[Int(task)].resource }
+            if pc > states[state].entry, case .enter = code[pc] { return nil }
+            pc += 1
+        }
+        return nil
+    }
+
     /// A numeric-or-expression field (TimeoutSeconds, MaxConcurrency, ...).
     enum NumberSource: Sendable {
         case constant(Double)

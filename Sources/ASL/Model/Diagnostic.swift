@@ -22,6 +22,16 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     /// (`/States/C/Choices[0]/Next`), or a parser position for JSON syntax errors
     /// (`[Source: (String)"..."; line: 1, column: 4]`). `nil` when there is no location.
     public var locationText: String?
+    /// Where in the definition's text a JSON syntax error is (`INVALID_JSON_DESCRIPTION`):
+    /// 1-based line and column (in characters). `nil` for every other diagnostic.
+    public var textPosition: TextPosition?
+
+    /// A 1-based line and column in a text.
+    public struct TextPosition: Sendable, Hashable {
+        public var line: Int
+        public var column: Int
+        public init(line: Int, column: Int) { self.line = line; self.column = column }
+    }
 
     /// Creates a diagnostic; `locationText` defaults to the pointer's RFC 6901 form
     /// (``Validator`` re-renders it with bracketed array indices).

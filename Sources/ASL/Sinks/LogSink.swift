@@ -1,6 +1,8 @@
 import ASLJSON
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -73,7 +75,7 @@ public final class NDJSONLogSink: LogSink, @unchecked Sendable {
             bytes.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    let n = SystemCall.write(fd, raw.baseAddress! + offset, raw.count - offset)
                     if n <= 0 { if errno == EINTR { continue }; return }
                     offset += n
                 }

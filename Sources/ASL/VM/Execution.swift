@@ -2,8 +2,11 @@ import ASLJSON
 import Synchronization
 
 /// How a finished execution ended.
-public enum ExecutionStatus: String, Sendable {
+public enum ExecutionStatus: String, Sendable, CustomStringConvertible {
     case succeeded = "SUCCEEDED", failed = "FAILED", timedOut = "TIMED_OUT"
+
+    /// AWS's spelling (`SUCCEEDED`, `FAILED`, `TIMED_OUT`), as `print(outcome.status)` shows it.
+    public var description: String { rawValue }
 }
 
 /// The result of one execution, shaped like StartSyncExecution's response (§10.2).

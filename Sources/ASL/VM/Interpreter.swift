@@ -1,4 +1,11 @@
 import ASLJSON
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Why a frame stopped running.
 enum Suspension {
@@ -225,9 +232,17 @@ enum Interpreter {
         f.taskIsLegacyLambda = isLambda
         let (scheduled, started) = isLambda ? ("LambdaFunctionScheduled", "LambdaFunctionStarted") : ("TaskScheduled", "TaskStarted")
         let input = f.value
-        f.lastEventId = execution.event(scheduled, previous: f.lastEventId,
-                                        details: ["resource": .string(task.resource), "parameters": .string(input.description)])
-        f.lastEventId = execution.event(started, previous: f.lastEventId, details: ["resource": .string(task.resource)])
+        f.lastEventId = execution.event(scheduled, previous: f.lastEventId, details: {
+            guard !isLambda else { return ["resource": .string(task.resource), "parameters": .string(input.description)] }
+            var d = TaskEventDetails.resource(task.resource)
+            d["region"] = .string(execution.machine.region)
+            d["parameters"] = .string(input.description)
+            if let timeout { d["timeoutInSeconds"] = TaskEventDetails.seconds(timeout) }
+            if let heartbeat { d["heartbeatInSeconds"] = TaskEventDetails.seconds(heartbeat) }
+            return d
+        }())
+        f.lastEventId = execution.event(started, previous: f.lastEventId,
+                                        details: isLambda ? ["resource": .string(task.resource)] : TaskEventDetails.resource(task.resource))
         if case .immediate(let outcome) = resolution {
             f.resume = .task(outcome)
             return nil
@@ -242,7 +257,12 @@ enum Interpreter {
         case .task(.success(let value)):
             f.result = value
             f.inspection?.delivered(value)
-            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionSucceeded" : "TaskSucceeded", previous: f.lastEventId, details: ["output": .string(value.description), "outputDetails": ["truncated": false]])
+            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionSucceeded" : "TaskSucceeded", previous: f.lastEventId, details: {
+                var d = TaskEventDetails.forState(f)
+                d["output"] = .string(value.description)
+                d["outputDetails"] = ["truncated": false]
+                return d
+            }())
             if case .task = execution.program.states[f.state].kind {
                 guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
                     let name = execution.program.states[f.state].name
@@ -251,7 +271,12 @@ enum Interpreter {
                 }
             }
         case .task(.failure(let error)):
-            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionFailed" : "TaskFailed", previous: f.lastEventId, details: ["error": .string(error.error), "cause": .string(error.cause ?? "")])
+            f.lastEventId = execution.event(f.taskIsLegacyLambda ? "LambdaFunctionFailed" : "TaskFailed", previous: f.lastEventId, details: {
+                var d = TaskEventDetails.forState(f)
+                d["error"] = .string(error.error)
+                d["cause"] = .string(error.cause ?? "")
+                return d
+            }())
             throw error
         case .children(.success(let values)):
             let kind = execution.program.states[f.state].kind
@@ -475,6 +500,28 @@ enum Interpreter {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
+/// The `resourceType`/`resource` pair AWS's history and logs give Task events.
+enum TaskEventDetails {
+    /// `arn:aws:states:::lambda:invoke` → `{"resourceType": "lambda", "resource": "invoke"}`;
+    /// `arn:aws:states:::aws-sdk:s3:listObjects` → `aws-sdk:s3` / `listObjects`;
+    /// `arn:aws:states:::states:startExecution.sync:2` → `states` / `startExecution.sync:2`.
+    /// Other resources (activities, legacy function ARNs) keep the ARN as `resource`.
+    static func resource(_ arn: String) -> JSONObject {
+        guard let marker = arn.range(of: ":states:::") else { return ["resource": .string(arn)] }
+        var parts = arn[marker.upperBound...].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2 else { return ["resource": .string(arn)] }
+        var action = parts.removeLast()
+        if action.allSatisfy(\.isNumber), parts.count >= 2 { action = parts.removeLast() + ":" + action }
+        return ["resourceType": .string(parts.joined(separator: ":")), "resource": .string(action)]
+    }
+
+    static func seconds(_ value: Double) -> JSONValue {
+        Int64(exactly: value).map { .number(.int($0)) } ?? .number(.double(value))
+    }
+
+    /// Details for the frame's current Task state; empty for legacy Lambda events (AWS gives them none).
+    static func forState(_ f: Frame) -> JSONObject {
+        guard !f.taskIsLegacyLambda, let arn = f.execution.program.taskResource(ofState: f.state) else { return [:] }
+        return resource(arn)
+    }
+}

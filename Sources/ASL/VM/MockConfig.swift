@@ -1,4 +1,5 @@
 import ASLJSON
+import Foundation
 
 /// AWS Step Functions Local's mock configuration file (`MockConfigFile.json`), ASL-REFERENCE §11.
 ///
@@ -24,6 +25,23 @@ public struct MockConfig: Sendable {
 
     public var stateMachines: [String: [String: [String: String]]]  // machine → test case → state → response name
     public var mockedResponses: [String: MockedResponse]
+
+    /// Reads, parses and checks a mock config file: `try MockConfig(contentsOf: URL(filePath: "MockConfigFile.json"))`.
+    /// Throws a `MockConfigError` ``StatesError`` whose cause names the file and what is wrong
+    /// with it (unreadable, not JSON with line and column, or the offending key).
+    public init(contentsOf url: URL) throws(StatesError) {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw StatesError("MockConfigError", "cannot read '\(url.path)': \(error.localizedDescription)")
+        }
+        let json: JSONValue
+        do { json = try JSONParser.parse(Array(data)) } catch {
+            throw StatesError("MockConfigError", "\(url.path):\(error.line):\(error.column): \(error.message)")
+        }
+        do { try self.init(json: json) } catch {
+            throw StatesError("MockConfigError", "\(url.path): \(error.cause ?? error.error)")
+        }
+    }
 
     /// Parses and checks a mock config; errors name the offending key.
     public init(json: JSONValue) throws(StatesError) {
@@ -93,11 +111,16 @@ public struct MockConfig: Sendable {
 
     /// The state → mocked response table for one machine's test case.
     public func testCase(_ name: String, machine: String) throws(StatesError) -> [String: MockedResponse] {
+        func known(_ names: some Collection<String>) -> String {
+            names.isEmpty ? "none" : names.sorted().map { "'\($0)'" }.joined(separator: ", ")
+        }
         guard let cases = stateMachines[machine] else {
-            throw StatesError("MockConfigError", "The mock config has no state machine named '\(machine)'")
+            throw StatesError("MockConfigError",
+                              "The mock config has no state machine named '\(machine)' (it has \(known(stateMachines.keys)); --name sets the name)")
         }
         guard let mapping = cases[name] else {
-            throw StatesError("MockConfigError", "Invalid mock test case name '\(name)' for state machine '\(machine)'")
+            throw StatesError("MockConfigError",
+                              "Invalid mock test case name '\(name)' for state machine '\(machine)' (its test cases: \(known(cases.keys)))")
         }
         var table: [String: MockedResponse] = [:]
         for (state, responseName) in mapping {
@@ -107,5 +130,19 @@ public struct MockConfig: Sendable {
             table[state] = response
         }
         return table
+    }
+
+    /// Checks a test case against a machine before anything runs, so a mistake is one clear
+    /// error rather than a failed execution per input: the machine and test case exist, every
+    /// response they name exists, and every Task state has a mocked response unless
+    /// `isHandled(resource)` says a handler serves that Resource. Throws `MockConfigError`
+    /// naming the test case and the state.
+    public func check(testCase name: String, for machine: StateMachine,
+                      isHandled: (_ resource: String) -> Bool = { _ in false }) throws(StatesError) {
+        let table = try testCase(name, machine: machine.name)
+        for task in machine.program.taskStates where table[task.name] == nil && !isHandled(task.resource) {
+            throw StatesError("MockConfigError",
+                              "Test case '\(name)' of state machine '\(machine.name)' has no mocked response for Task state '\(task.name)' (Resource \(task.resource))")
+        }
     }
 }

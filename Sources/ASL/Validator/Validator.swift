@@ -121,8 +121,10 @@ public enum Validator {
         var source = text
         if source.count > 500 { source = String(source.prefix(500)) + "\"[truncated \(text.count - 500) chars]" } else { source += "\"" }
         let location = "[Source: (String)\"\(source); line: \(line), column: \(column)]"
-        return Diagnostic(.error, code: Diagnostic.Code.invalidJSONDescription, message: "\(message)\n at \(location)",
-                          location: nil, locationText: location)
+        var diagnostic = Diagnostic(.error, code: Diagnostic.Code.invalidJSONDescription, message: "\(message)\n at \(location)",
+                                    location: nil, locationText: location)
+        diagnostic.textPosition = .init(line: line, column: column)
+        return diagnostic
     }
 }
 
