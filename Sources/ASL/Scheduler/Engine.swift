@@ -1,4 +1,5 @@
 import ASLJSON
+import JSONata
 import Dispatch
 import Foundation
 import Synchronization
@@ -50,11 +51,14 @@ public final class Engine: Sendable {
     let driver: Driver
     private let invokers = Mutex<[String: TaskInvoker]>([:])
     private let gate: AdmissionGate
+    /// The configuration's environment as JSONata sees it, shared by every execution.
+    private let jsonataEnvironment: JSONataEnvironment
 
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
         self.gate = AdmissionGate(limit: configuration.maxInFlight)
+        self.jsonataEnvironment = configuration.environment.jsonata
         self.driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
     }
 
@@ -116,7 +120,8 @@ public final class Engine: Sendable {
             startMilliseconds: start, environment: environment,
             tasks: tasks,
             logSink: configuration.logSink, logLevel: configuration.logLevel,
-            includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn)
+            includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn,
+            jsonataEnvironment: jsonataEnvironment)
         let run = ExecutionRun(execution: execution, driver: driver, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {
