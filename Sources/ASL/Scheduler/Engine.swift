@@ -12,6 +12,10 @@ public struct EngineConfiguration: Sendable {
     /// Handlers keyed by Lambda function name or ARN, for `arn:aws:states:::lambda:invoke` and
     /// legacy `arn:aws:lambda:...:function:NAME` resources.
     public var lambdaFunctions: [String: ResourceHandler] = [:]
+    /// Real HTTP Tasks (`arn:aws:states:::http:invoke`) with these connections; `nil` (the
+    /// default) leaves the resource to a registered handler or mock, so a definition reaches no
+    /// network unless the embedder opts in. A handler in ``resources`` for the ARN wins.
+    public var http: HTTPTaskConfiguration?
     /// A Step Functions Local mock config and the test case to use.
     public var mockConfig: MockConfig?
     public var mockTestCase: String?
@@ -51,6 +55,8 @@ public final class Engine: Sendable {
     let driver: Driver
     private let invokers = Mutex<[String: TaskInvoker]>([:])
     private let gate: AdmissionGate
+    /// ``EngineConfiguration/resources`` plus the HTTP Task when enabled.
+    private let resourceHandlers: [String: ResourceHandler]
     /// The configuration's environment as JSONata sees it, shared by every execution.
     private let jsonataEnvironment: JSONataEnvironment
 
@@ -59,6 +65,12 @@ public final class Engine: Sendable {
         self.configuration = configuration
         self.gate = AdmissionGate(limit: configuration.maxInFlight)
         self.jsonataEnvironment = configuration.environment.jsonata
+        var handlers = configuration.resources
+        if let http = configuration.http {
+            let client = HTTPTaskClient(http)
+            for arn in HTTPTaskClient.resources where handlers[arn] == nil { handlers[arn] = client.handler }
+        }
+        self.resourceHandlers = handlers
         self.driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
     }
 
@@ -93,7 +105,7 @@ public final class Engine: Sendable {
         if let config = configuration.mockConfig {
             mocks = try config.testCase(configuration.mockTestCase ?? "", machine: machine.name)
         }
-        let invoker = TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks)
+        let invoker = TaskInvoker(handlers: resourceHandlers, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks)
         invokers.withLock { $0[machine.name] = invoker }
         return invoker
     }
