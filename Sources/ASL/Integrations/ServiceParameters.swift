@@ -89,10 +89,8 @@ enum ServiceParameters {
         return integrations[String(resource[range.upperBound...])]
     }
 
-    /// `nil` when `parameters` fit the resource's shape (or the resource is not checked here),
-    /// else the `States.Runtime` error AWS reports.
-    static func check(resource: String, parameters: JSONValue) -> StatesError? {
-        guard let integration = integration(for: resource) else { return nil }
+    /// `nil` when `parameters` fit the integration's shape, else the `States.Runtime` error AWS reports.
+    static func check(_ integration: Integration, parameters: JSONValue) -> StatesError? {
         var reasons: [String] = []
         if case .object(let o) = parameters {
             for (key, value) in o {

@@ -202,7 +202,7 @@ enum Interpreter {
         let timeout = try task.timeoutSeconds.map { spec throws(StatesError) in try Bridge.positiveSeconds(spec, frame: f) }
         let heartbeat = try task.heartbeatSeconds.map { spec throws(StatesError) in try Bridge.positiveSeconds(spec, frame: f) }
         // AWS checks a service integration's parameters before it starts the task.
-        if let error = ServiceParameters.check(resource: task.resource, parameters: f.value) { throw error }
+        if let integration = task.integration, let error = ServiceParameters.check(integration, parameters: f.value) { throw error }
         let request = TaskRequest(resource: task.resource, input: f.value, stateName: info.name,
                                   executionArn: f.execution.executionArn, credentials: task.credentials, timeoutSeconds: timeout)
         let execution = f.execution
