@@ -240,5 +240,21 @@ final class LoopbackServer {
         #expect(on.records.first?["output"] == ["id": ["7"]])
         let off = try CLIHarness.run(["run", machine], lines: [#"{"id": "7"}"#])
         #expect(off.records.first?["error"] == "States.TaskFailed")
+
+        // --http-connections implies --http and supplies Authentication.ConnectionArn's credentials.
+        let keyed = try CLIHarness.write("""
+        {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::http:invoke",
+          "Parameters": {"ApiEndpoint": "\(server.base)/echo", "Method": "GET", "Authentication": {"ConnectionArn": "arn:c"}},
+          "OutputPath": "$.ResponseBody.apiKey", "End": true}}}
+        """, to: "keyed.asl.json", in: folder)
+        let connections = try CLIHarness.write("""
+        {"arn:c": {"AuthorizationType": "API_KEY", "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": "s3cret"}}}}
+        """, to: "connections.json", in: folder)
+        let withKey = try CLIHarness.run(["run", keyed, "--http-connections", connections], lines: ["{}"])
+        #expect(withKey.records.first?["output"] == "s3cret")
+        let badFile = try CLIHarness.write(#"{"arn:c": {"AuthorizationType": "DIGEST"}}"#, to: "bad.json", in: folder)
+        let bad = try CLIHarness.run(["run", keyed, "--http-connections", badFile], lines: ["{}"])
+        #expect(bad.status == 65)
+        #expect(bad.stderrText.contains("AuthorizationType must be BASIC, API_KEY or OAUTH_CLIENT_CREDENTIALS"))
     }
 }
