@@ -9,6 +9,9 @@ struct RunOptions {
     var machinePath = ""
     var machineName = ""
     var mockConfigPath: String?
+    /// `--http` (or `--http-connections`): perform `http:invoke` Tasks for real.
+    var http = false
+    var httpConnectionsPath: String?
     var testCase: String?
     var format = OutputFormat.record
     var ordered = true
@@ -41,10 +44,10 @@ struct RunOptions {
     var statsPath: String?
 
     static let flags: Set<String> = ["-h", "--help", "--include-execution-data", "--unordered", "--fail-on-error",
-                                     "--async", "--progress", "--no-progress", "--journal-reset", "--supervise", "--tag-lines"]
+                                     "--async", "--progress", "--no-progress", "--journal-reset", "--supervise", "--tag-lines", "--http"]
     static let options: Set<String> = ["--name", "--mock-config", "--test-case", "--log-level", "--log-sink", "--max-in-flight", "--max-memory",
                                        "--timeout", "--format", "--name-path", "--task", "--task-workers", "--journal", "--threads",
-                                       "--isolate", "--input-base", "--stats"]
+                                       "--isolate", "--input-base", "--stats", "--http-connections"]
 
     init(parsing arguments: [String]) throws {
         var args = Arguments(arguments)
@@ -58,6 +61,8 @@ struct RunOptions {
         mockConfigPath = values["--mock-config"]?.last
         testCase = values["--test-case"]?.last
         if mockConfigPath != nil && testCase == nil { throw UsageError("--mock-config needs --test-case NAME") }
+        httpConnectionsPath = values["--http-connections"]?.last
+        http = flags.contains("--http") || httpConnectionsPath != nil
         if let f = values["--format"]?.last {
             guard let parsed = OutputFormat(rawValue: f.lowercased()) else { throw UsageError("--format must be record, aws or output") }
             format = parsed
@@ -160,6 +165,11 @@ enum RunCommand {
                                function name) in worker processes `sh -c COMMAND` speaking NDJSON
                                (repeatable; see "Task workers" below)
       --task-workers N         worker processes per --task (default 1)
+      --http                   perform `arn:aws:states:::http:invoke` Tasks for real with URLSession
+                               (off by default: without it a definition reaches no network)
+      --http-connections FILE  credentials for Authentication.ConnectionArn (implies --http): a JSON
+                               object from connection ARN to {"AuthorizationType": "BASIC" | "API_KEY" |
+                               "OAUTH_CLIENT_CREDENTIALS", "AuthParameters": {...}} as EventBridge has it
       --timeout SECONDS        execution deadline (default and maximum 300)
 
     Logs (CloudWatch Logs events of Express workflows, one JSON object per line)
@@ -235,6 +245,7 @@ struct Runner {
             configuration.mockConfig = try Self.checkedMockConfig(mockPath, testCase: testCase, machine: machine, tasks: options.tasks)
             configuration.mockTestCase = testCase
         }
+        configuration.http = try options.httpConfiguration()
         configuration.includeExecutionData = options.includeExecutionData
         if let t = options.timeoutSeconds { configuration.maximumDurationSeconds = t }
 

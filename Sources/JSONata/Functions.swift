@@ -625,8 +625,10 @@ let builtinTable: [String: Builtin] = {
 
     // AWS additions (Step Functions)
     def("partition", "<an:a>", 2) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
-        guard let x = arr(a, 0), let size = num(a, 1) else { return nil }
-        guard size >= 1, size.rounded(.towardZero) == size else { throw RawError("D3030", value: .number(size)) }
+        // AWS's JSONata page: Step Functions' added functions round non-integer numbers down.
+        guard let x = arr(a, 0), let given = num(a, 1) else { return nil }
+        let size = given.rounded(.down)
+        guard size >= 1 else { throw RawError("D3030", value: .number(given)) }
         let n = clampInt(size)
         let result = JArray()
         var i = 0
@@ -637,8 +639,9 @@ let builtinTable: [String: Builtin] = {
         return .array(result)
     }
     def("range", "<nnn?:a>", 3) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
-        guard let start = num(a, 0), let end = num(a, 1) else { return nil }
-        let step = num(a, 2) ?? 1
+        // Non-integer arguments are rounded down, as for `$partition`.
+        guard let start = num(a, 0)?.rounded(.down), let end = num(a, 1)?.rounded(.down) else { return nil }
+        let step = (num(a, 2) ?? 1).rounded(.down)
         guard step != 0, start.isFinite, end.isFinite, step.isFinite else { throw RawError("D3030", value: .number(step)) }
         let result = Value.seq()
         var x = start

@@ -23,7 +23,7 @@ final class CLITestStateTests {
 
     @Test func runsAStateDefinitionAloneWithAMockedError() throws {
         let state = try CLIHarness.write(#"""
-        {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Next": "Ok",
+        {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"}, "Next": "Ok",
          "Catch": [{"ErrorEquals": ["Boom"], "Next": "Recover"}]}
         """#, to: "state.json", in: folder)
         let result = try CLIHarness.run(["test-state", state, "--mock-error", "Boom", "--mock-cause", "bang"])

@@ -141,9 +141,11 @@ fileprivate func ctx(_ input: String, context: String = "{}", variables: [String
         ("$.l[5]", #"{"l":[1]}"#),
     ])
     func resultPathSetFailures(path: String, input: String) throws {
+        // ASL specification ("Errors") and the Developer Guide's error-handling page: a ResultPath
+        // that cannot be applied to the input is States.ResultPathMatchFailure.
         let p = try ReferencePath(path)
         let error = #expect(throws: StatesError.self) { try p.set(1, into: j(input)) }
-        #expect(error?.error == "States.Runtime")
+        #expect(error?.error == "States.ResultPathMatchFailure")
         #expect(error?.cause?.hasPrefix("Invalid path '\(path)' : ") == true)
     }
 }

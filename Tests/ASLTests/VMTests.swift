@@ -147,11 +147,12 @@ func execute(_ definition: String, _ input: JSONValue = [:], configure: (inout E
 
     @Test func asyncResourceHandlerResultFlowsThroughResultPath() async throws {
         let outcome = try await execute("""
-        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "ResultPath": "$.sent", "End": true}}}
+        {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+          "Parameters": {"QueueUrl": "q", "MessageBody.$": "$.a"}, "ResultPath": "$.sent", "End": true}}}
         """, ["a": 1]) { config in
             config.resources["arn:aws:states:::sqs:sendMessage"] = { request in ["MessageId": "m-1", "echo": request.input] }
         }
-        #expect(outcome.output == ["a": 1, "sent": ["MessageId": "m-1", "echo": ["a": 1]]])
+        #expect(outcome.output == ["a": 1, "sent": ["MessageId": "m-1", "echo": ["QueueUrl": "q", "MessageBody": 1]]])
     }
 
     @Test func handlerErrorsCarryTheirNameToCatch() async throws {
@@ -167,7 +168,7 @@ func execute(_ definition: String, _ input: JSONValue = [:], configure: (inout E
     @Test func missingMockResponseFailsWithAClearCause() async throws {
         let config = try Self.mock(["0": ["Throw": ["Error": "Boom", "Cause": "x"]]])
         let outcome = try await execute("""
-        {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+        {"StartAt": "Call", "States": {"Call": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"},
           "Retry": [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "MaxAttempts": 1, "MaxDelaySeconds": 1}], "End": true}}}
         """) { $0.mockConfig = config; $0.mockTestCase = "T" }
         #expect(outcome.status == .failed)

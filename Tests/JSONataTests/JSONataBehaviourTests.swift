@@ -29,6 +29,11 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
         ("$range(1, 9, 2)", "[1,3,5,7,9]"),
         ("$range(1, 9, 9)", "1"),
         ("$range(5, 1, -2)", "[5,3,1]"),
+        // Guide, "Transforming data with JSONata" (transforming-data.html): the functions Step
+        // Functions adds round non-integer numbers down.
+        ("$partition([1,2,3,4,5], 2.7)", "[[1,2],[3,4],[5]]"),
+        ("$range(0.9, 5.5, 2.9)", "[0,2,4]"),
+        ("$range(-1.5, 1, 1)", "[-2,-1,0,1]"),
         ("$parse('-0')", "0"),
         ("$parse('1.1')", "1.1"),
         ("$parse('\"HelloWorld\"')", "\"HelloWorld\""),
@@ -38,6 +43,12 @@ private func errorCode(_ source: String, _ input: JSONValue? = nil) -> String? {
     func function(_ expression: String, _ expected: String) throws {
         let result = try eval(expression)
         #expect(result.map { JSONWriter.string($0) } == expected)
+    }
+
+    /// Rounding down keeps AWS's errors for what is still invalid: a size below 1, a zero step.
+    @Test(arguments: ["$partition([1,2], 0.9)", "$range(1, 5, 0.5)"])
+    func roundedArgumentsThatAreStillInvalidFail(_ expression: String) {
+        #expect(errorCode(expression) == "D3030")
     }
 
     @Test(arguments: [

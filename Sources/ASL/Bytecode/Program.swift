@@ -160,6 +160,17 @@ public final class Program: Sendable {
         var timeoutSeconds: NumberSource?
         var heartbeatSeconds: NumberSource?
         var credentials: JSONValue?
+        /// The parameter shape AWS checks before starting the task (optimized integrations
+        /// only), looked up once here rather than per invocation.
+        let integration: ServiceParameters.Integration?
+
+        init(resource: String, timeoutSeconds: NumberSource?, heartbeatSeconds: NumberSource?, credentials: JSONValue?) {
+            self.resource = resource
+            self.timeoutSeconds = timeoutSeconds
+            self.heartbeatSeconds = heartbeatSeconds
+            self.credentials = credentials
+            self.integration = ServiceParameters.integration(for: resource)
+        }
     }
 
     enum WaitSpec: Sendable {

@@ -165,8 +165,9 @@ enum IntrinsicEvaluator {
             return .array(args)
 
         case .arrayPartition:
+            // Intrinsic functions page: a non-integer chunk size is rounded to the nearest integer.
             let a = try array(0)
-            let size = try integer(1)
+            let size = try javaRound(number(1), name, 1)
             guard size > 0 else { throw IntrinsicFailure("The chunk size must be a positive integer, but was \(size)") }
             var chunks: [JSONValue] = []
             var i = 0
@@ -182,7 +183,9 @@ enum IntrinsicEvaluator {
             return .bool(a.contains(args[1]))
 
         case .arrayRange:
-            let first = try integer(0), last = try integer(1), step = try integer(2)
+            // Intrinsic functions page: non-integer arguments are rounded to the nearest integer.
+            let first = try javaRound(number(0), name, 0), last = try javaRound(number(1), name, 1)
+            let step = try javaRound(number(2), name, 2)
             guard step != 0 else { throw IntrinsicFailure("The step argument must not be zero") }
             var out: [JSONValue] = []
             var v = first
@@ -296,7 +299,8 @@ enum IntrinsicEvaluator {
     static func javaRound(_ n: JSONNumber, _ name: String, _ index: Int) throws(IntrinsicFailure) -> Int64 {
         let value: Int64
         if let i = n.int64Value, n.isIntegerKind || n.isIntegral { value = i }
-        else { value = Int64((n.doubleValue + 0.5).rounded(.down)) }
+        else if let rounded = Int64(exactly: (n.doubleValue + 0.5).rounded(.down)) { value = rounded }
+        else { value = Int64.max }  // NaN, infinite or beyond Int64: out of range below
         guard value >= Int64(Int32.min), value <= Int64(Int32.max) else {
             throw IntrinsicFailure("Argument \(index + 1) of \(name) is outside the 32-bit integer range")
         }
@@ -451,8 +455,10 @@ struct IntrinsicParser {
         case .format, .stringToJson, .base64Encode, .base64Decode: try requireString(0)
         case .hash: try requireString(0); try requireString(1)
         case .stringSplit: try requireString(0); try requireString(1)
-        case .arrayPartition, .arrayGetItem: try requireInteger(1)
-        case .arrayRange: try requireInteger(0); try requireInteger(1); try requireInteger(2)
+        case .arrayGetItem: try requireInteger(1)
+        // Rounded to the nearest integer at run time (intrinsic functions page).
+        case .arrayPartition: try requireNumber(1)
+        case .arrayRange: try requireNumber(0); try requireNumber(1); try requireNumber(2)
         case .mathAdd: try requireNumber(0); try requireNumber(1)
         case .mathRandom: for i in arguments.indices { try requireNumber(i) }
         case .jsonMerge: if let v = literal(2), v.boolValue == nil { throw fail("argument 3 of States.JsonMerge must be a boolean") }

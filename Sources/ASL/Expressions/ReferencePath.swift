@@ -29,12 +29,14 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
     /// `ResultPath` semantics: `$` replaces `root` by `value`; otherwise `root` is copied with
     /// the node at this path set to `value`, creating missing intermediate objects. An
     /// intermediate that is not an object (or an array index out of range) cannot take the
-    /// value: `States.Runtime`, worded like Jayway (`Invalid path '$.a.b' : …`).
+    /// value: `States.ResultPathMatchFailure` (the ASL specification's and the Developer Guide's
+    /// name for "a state's ResultPath field cannot be applied to the input the state received",
+    /// which a `States.ALL` catcher can catch), worded like Jayway (`Invalid path '$.a.b' : …`).
     public func set(_ value: JSONValue, into root: JSONValue) throws(StatesError) -> JSONValue {
         if path.steps.isEmpty { return value }
         var result = root
         if Self.assign(value, at: path.steps[...], in: &result) { return result }
-        throw StatesError.runtime("Invalid path '\(path.text)' : \(setFailureReason(root: root))")
+        throw StatesError(StatesError.resultPathMatchFailure, "Invalid path '\(path.text)' : \(setFailureReason(root: root))")
     }
 
     private static func assign(_ value: JSONValue, at steps: ArraySlice<JSONPathStep>, in node: inout JSONValue) -> Bool {

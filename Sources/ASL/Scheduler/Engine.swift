@@ -1,4 +1,5 @@
 import ASLJSON
+import JSONata
 import Dispatch
 import Foundation
 import Synchronization
@@ -11,6 +12,10 @@ public struct EngineConfiguration: Sendable {
     /// Handlers keyed by Lambda function name or ARN, for `arn:aws:states:::lambda:invoke` and
     /// legacy `arn:aws:lambda:...:function:NAME` resources.
     public var lambdaFunctions: [String: ResourceHandler] = [:]
+    /// Real HTTP Tasks (`arn:aws:states:::http:invoke`) with these connections; `nil` (the
+    /// default) leaves the resource to a registered handler or mock, so a definition reaches no
+    /// network unless the embedder opts in. A handler in ``resources`` for the ARN wins.
+    public var http: HTTPTaskConfiguration?
     /// A Step Functions Local mock config and the test case to use.
     public var mockConfig: MockConfig?
     public var mockTestCase: String?
@@ -56,11 +61,22 @@ public final class Engine: Sendable {
     private let invokers = Mutex<[String: TaskInvoker]>([:])
     private let gate: AdmissionGate
     private let statistics: StatisticsProbe?
+    /// ``EngineConfiguration/resources`` plus the HTTP Task when enabled.
+    private let resourceHandlers: [String: ResourceHandler]
+    /// The configuration's environment as JSONata sees it, shared by every execution.
+    private let jsonataEnvironment: JSONataEnvironment
 
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
         self.gate = AdmissionGate(limit: configuration.maxInFlight)
+        self.jsonataEnvironment = configuration.environment.jsonata
+        var handlers = configuration.resources
+        if let http = configuration.http {
+            let client = HTTPTaskClient(http)
+            for arn in HTTPTaskClient.resources where handlers[arn] == nil { handlers[arn] = client.handler }
+        }
+        self.resourceHandlers = handlers
         let driver = Driver(workers: configuration.workers, clock: configuration.clock == .virtual ? .virtual : .system)
         self.driver = driver
         self.statistics = configuration.statistics.map { StatisticsProbe(collector: $0, now: { driver.pool.now }) }
@@ -103,7 +119,7 @@ public final class Engine: Sendable {
         if let config = configuration.mockConfig {
             mocks = try config.testCase(configuration.mockTestCase ?? "", machine: machine.name)
         }
-        let invoker = TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks)
+        let invoker = TaskInvoker(handlers: resourceHandlers, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks)
         invokers.withLock { $0[machine.name] = invoker }
         return invoker
     }
@@ -138,7 +154,8 @@ public final class Engine: Sendable {
             tasks: tasks,
             logSink: configuration.logSink, logLevel: configuration.logLevel,
             includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn,
-            statistics: statistics, startNanos: statistics?.now() ?? 0)
+            statistics: statistics, startNanos: statistics?.now() ?? 0,
+            jsonataEnvironment: jsonataEnvironment)
         let run = ExecutionRun(execution: execution, driver: driver, gate: admitted ? gate : nil, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {

@@ -37,7 +37,8 @@ enum Bridge {
         o["State"] = .object(state)
         o["StateMachine"] = execution.contextStateMachine
         if let (index, value) = mapItem {
-            o["Map"] = ["Item": ["Index": .int(index), "Value": value]]
+            // Items read from the state input (the only source of an inline Map) are "STATE_DATA".
+            o["Map"] = ["Item": ["Index": .int(index), "Value": value, "Source": "STATE_DATA"]]
         }
         return .object(o)
     }
@@ -149,6 +150,24 @@ enum Bridge {
         }
     }
 
+    /// `TimeoutSeconds`/`HeartbeatSeconds`: literals are checked at validation; a value from a
+    /// path or JSONata that is 0 or negative fails the state (Task state page: the value "must be
+    /// a positive integer"). Values are capped at 99 999 999 s (the literal maximum) so that
+    /// milliseconds never overflow.
+    static func positiveSeconds(_ source: Program.NumberSource, frame f: Frame) throws(StatesError) -> Double {
+        let seconds = try number(source, frame: f)
+        guard seconds <= 0 else { return min(seconds, 99_999_999) }
+        let text = seconds.rounded(.towardZero) == seconds && seconds > -1e15 ? String(Int64(seconds)) : String(seconds)
+        switch source {
+        case .constant: return seconds
+        case .path(let p, let field):
+            let path = f.execution.program.paths[Int(p)]
+            throw StatesError.runtime("The \(field) field refers to value \"\(text)\" which is not a positive integer: \(path.text)")
+        case .jsonata(_, let field):
+            throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a positive integer but was: \(text)")
+        }
+    }
+
     static func quoted(_ value: JSONValue) -> String {
         if case .string(let s) = value { return "\"\(s)\"" }
         return "\"\(value.description)\""
@@ -246,8 +265,9 @@ enum Bridge {
         return b
     }
 
+    /// `$now()`, `$millis()` and `$uuid()` read the execution's injected clock and UUIDs.
     static func environment(_ f: Frame) -> JSONataEnvironment {
-        JSONataEnvironment()
+        f.execution.jsonataEnvironment
     }
 
     static func evaluate(_ template: JSONataTemplate, frame f: Frame, result: JSONValue?, errorOutput: JSONValue?, field: String) throws(StatesError) -> JSONValue {

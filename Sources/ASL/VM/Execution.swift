@@ -1,4 +1,5 @@
 import ASLJSON
+import JSONata
 import Synchronization
 
 /// How a finished execution ended.
@@ -58,6 +59,13 @@ public struct ExecutionEnvironment: Sendable {
         self.uuid = uuid
         self.random = random
     }
+
+    /// The JSONata view of this environment: `$now()`/`$millis()` read `wallClock`, `$uuid()`
+    /// reads `uuid`, as `$$` timestamps and `States.UUID()` do.
+    public var jsonata: JSONataEnvironment {
+        let wallClock = self.wallClock, uuid = self.uuid
+        return JSONataEnvironment(clock: { Double(wallClock()) }, uuid: { uuid() })
+    }
 }
 
 /// State shared by all frames of one execution.
@@ -69,6 +77,8 @@ final class ExecutionState: @unchecked Sendable {
     let input: JSONValue
     let startMilliseconds: Int64
     let environment: ExecutionEnvironment
+    /// `environment` as JSONata sees it (built once per engine, not per evaluation).
+    let jsonataEnvironment: JSONataEnvironment
     let tasks: TaskInvoker
     let logSink: LogSink?
     let logLevel: LogLevel
@@ -91,7 +101,8 @@ final class ExecutionState: @unchecked Sendable {
     init(program: Program, machine: StateMachine, executionArn: String, name: String, input: JSONValue,
          startMilliseconds: Int64, environment: ExecutionEnvironment, tasks: TaskInvoker,
          logSink: LogSink?, logLevel: LogLevel, includeExecutionData: Bool, roleArn: String,
-         statistics: StatisticsProbe? = nil, startNanos: UInt64 = 0) {
+         statistics: StatisticsProbe? = nil, startNanos: UInt64 = 0,
+         jsonataEnvironment: JSONataEnvironment? = nil) {
         self.program = program
         self.machine = machine
         self.executionArn = executionArn
@@ -99,6 +110,7 @@ final class ExecutionState: @unchecked Sendable {
         self.input = input
         self.startMilliseconds = startMilliseconds
         self.environment = environment
+        self.jsonataEnvironment = jsonataEnvironment ?? environment.jsonata
         self.tasks = tasks
         self.logSink = logSink
         self.logLevel = logLevel

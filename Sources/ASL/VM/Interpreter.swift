@@ -132,7 +132,7 @@ enum Interpreter {
     /// Evaluation errors raised by a state's own processing carry AWS's location prefix.
     static func prefixed(_ error: StatesError, _ f: Frame) -> StatesError {
         guard f.state >= 0, error.error == StatesError.runtime || error.error == StatesError.queryEvaluationError
-            || error.error == StatesError.intrinsicFailure else { return error }
+            || error.error == StatesError.intrinsicFailure || error.error == StatesError.resultPathMatchFailure else { return error }
         var e = error
         let info = f.execution.program.states[f.state]
         e.cause = "An error occurred while executing the state '\(info.name)' (entered at the event id #\(f.enteredEventId)). " + (error.cause ?? "")
@@ -214,8 +214,10 @@ enum Interpreter {
 
     static func invoke(_ f: Frame, task: Program.TaskSpec) throws(StatesError) -> Suspension? {
         let info = f.execution.program.states[f.state]
-        let timeout = try task.timeoutSeconds.map { spec throws(StatesError) in try Bridge.number(spec, frame: f) }
-        let heartbeat = try task.heartbeatSeconds.map { spec throws(StatesError) in try Bridge.number(spec, frame: f) }
+        let timeout = try task.timeoutSeconds.map { spec throws(StatesError) in try Bridge.positiveSeconds(spec, frame: f) }
+        let heartbeat = try task.heartbeatSeconds.map { spec throws(StatesError) in try Bridge.positiveSeconds(spec, frame: f) }
+        // AWS checks a service integration's parameters before it starts the task.
+        if let integration = task.integration, let error = ServiceParameters.check(integration, parameters: f.value) { throw error }
         let request = TaskRequest(resource: task.resource, input: f.value, stateName: info.name,
                                   executionArn: f.execution.executionArn, credentials: task.credentials, timeoutSeconds: timeout)
         let execution = f.execution
@@ -330,10 +332,15 @@ enum Interpreter {
             throw StatesError(isJSONata ? StatesError.queryEvaluationError : StatesError.runtime,
                               "Map state input must be an array but was: \(itemsValue.description)")
         }
-        let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in Int(try Bridge.number(s, frame: f)) } ?? 0
+        let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in
+            let n = try Bridge.number(s, frame: f)
+            return n > 0 && n < Double(Int32.max) ? Int(n) : 0  // 0: unbounded
+        } ?? 0
         var tolerated = -1
         if let count = map.toleratedFailureCount {
-            tolerated = Int(try Bridge.number(count, frame: f))
+            let n = try Bridge.number(count, frame: f)
+            guard n >= 0 else { throw .runtime("ToleratedFailureCount cannot be negative.") }
+            tolerated = n < Double(Int32.max) ? Int(n) : Int(Int32.max)  // any count ≥ the item limit tolerates all
         }
         if let percentage = map.toleratedFailurePercentage {
             let pct = try Bridge.number(percentage, frame: f)

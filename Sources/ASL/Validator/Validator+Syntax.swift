@@ -40,6 +40,8 @@ extension Validator {
                     if i < s.count, s[i] == "[" { continue }
                 }
                 guard i < s.count else { return "a path cannot end with '.'" }
+                // Jayway JsonPath (and the Developer Guide's paths page) accept `$.abc.['def ghi']`.
+                if s[i] == "[" { continue }
                 if s[i] == "*" {
                     if rules.reference { return "wildcards are not allowed in a reference path" }
                     i += 1
