@@ -15,6 +15,9 @@ struct Journal {
     let path: String
     private var last: (offset: Int64, line: Int) = (-1, -1)
 
+    /// The most `read()` accepts: a real journal is under 50 bytes.
+    static let maximumBytes = 1024
+
     init(path: String) { self.path = path }
 
     /// The recorded position, (0, 0) when the journal does not exist yet.
@@ -32,6 +35,10 @@ struct Journal {
             if n < 0 { if errno == EINTR { continue }; throw JournalError("cannot read journal '\(path)': \(errnoText(errno))") }
             if n == 0 { break }
             bytes.append(contentsOf: buffer[0..<n])
+            // A journal is one short line; anything longer (`/dev/zero`, a wrong file) is not one.
+            if bytes.count > Self.maximumBytes {
+                throw JournalError("journal '\(path)' is larger than \(Self.maximumBytes) bytes: not an aslx journal ({\"offset\": N, \"line\": N})")
+            }
         }
         guard let value = try? JSONParser.parse(bytes),
               case .number(let offset)? = value["offset"], case .number(let line)? = value["line"],

@@ -296,9 +296,11 @@ enum Interpreter {
                               "Map state input must be an array but was: \(itemsValue.description)")
         }
         let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in Int(try Bridge.number(s, frame: f)) } ?? 0
+        // `Bridge.number` bounds integer fields to Int32, so these conversions cannot trap.
         var tolerated = -1
         if let count = map.toleratedFailureCount {
             tolerated = Int(try Bridge.number(count, frame: f))
+            guard tolerated >= 0 else { throw .runtime("ToleratedFailureCount cannot be negative.") }
         }
         if let percentage = map.toleratedFailurePercentage {
             let pct = try Bridge.number(percentage, frame: f)
