@@ -150,7 +150,7 @@ enum Bridge {
                 throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a number but was: \(value.description)")
             }
             guard field.hasPrefix("ToleratedFailurePercentage") || Int32(exactly: n.doubleValue) != nil else {
-                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be an integer but was: \(value.description)")
+                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be an integer from -2147483648 to 2147483647 but was: \(value.description)")
             }
             return n.doubleValue
         }
