@@ -174,12 +174,12 @@ private func analyseDateTimePicture(_ picture: String) throws(RawError) -> [Pict
             if let comma = marker.lastIndex(of: ",") {
                 let widthMod = String(marker[(comma + 1)...])
                 let bounds = widthMod.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-                func parseWidth(_ w: String?) -> Int? {
-                    guard let w, w != "*" else { return nil }
-                    return parseIntPrefix(w).map { Int($0) }
+                func parseWidth(_ w: String?) throws(RawError) -> Int? {
+                    guard let w, w != "*", let width = parseIntPrefix(w) else { return nil }
+                    return try checkedWidth(width)
                 }
-                def.widthMin = parseWidth(bounds[0])
-                def.widthMax = parseWidth(bounds.count > 1 ? bounds[1] : nil)
+                def.widthMin = try parseWidth(bounds[0])
+                def.widthMax = try parseWidth(bounds.count > 1 ? bounds[1] : nil)
                 presMod = String(marker[1..<comma])
             } else {
                 presMod = String(marker.dropFirst())
@@ -248,7 +248,14 @@ func formatDateTime(_ millis: Double, picture: String?, timezone: String?) throw
         offsetMinutes = offset.truncatingRemainder(dividingBy: 100)
     }
     let spec = try analyseDateTimePicture(picture ?? isoPicture)
-    let date = UTCDate(millis + (60 * offsetHours + offsetMinutes) * 60_000)
+    // A timezone such as "99999999999999999999" moves the time out of any calendar.
+    let local = millis + (60 * offsetHours + offsetMinutes) * 60_000
+    guard abs(local) <= 8.64e15 + 8.64e7 else {
+        var e = RawError("D3137")
+        e.message = "Invalid time value: \(jsNumberString(millis)) in timezone \(timezone ?? "")"
+        throw e
+    }
+    let date = UTCDate(local)
     var result = ""
     for part in spec {
         switch part {

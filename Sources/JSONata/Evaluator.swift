@@ -686,8 +686,8 @@ final class Evaluator {
                 if size > 1e7 { throw RawError("D2014", value: .number(size)) }
                 var items: [Value] = []
                 items.reserveCapacity(Int(size))
-                var x = l
-                while x <= r { items.append(.number(x)); x += 1 }
+                // Counted, not `x += 1`: beyond 2^53 adding 1 no longer changes x.
+                for k in 0..<Int(size) { items.append(.number(l + Double(k))) }
                 return .array(JArray(items))
             case "in":
                 guard let lhs, let rhs else { return .bool(false) }

@@ -236,6 +236,7 @@ private func regularRepeat(_ separators: [(position: Int, character: String)]) -
 }
 
 func formatIntegerValue(_ valueIn: Double, _ format: IntegerFormat) throws(RawError) -> String {
+    guard valueIn.isFinite else { throw RawError("D3001") }
     let negative = valueIn < 0
     let value = abs(valueIn)
     var out: String
@@ -243,6 +244,9 @@ func formatIntegerValue(_ valueIn: Double, _ format: IntegerFormat) throws(RawEr
     case .letters:
         out = decimalToLetters(value, format.letterCase == .upper ? 65 : 97)
     case .roman:
+        // One `M` per thousand: jsonata-js runs out of string length (and past 2^53 never
+        // ends), so a numeral that long is the same `Invalid string length`.
+        guard value / 1000 <= Double(maxBuiltStringLength) else { throw invalidStringLength() }
         out = decimalToRoman(value)
         if format.letterCase == .upper { out = out.uppercased() }
     case .words:

@@ -96,8 +96,9 @@ private func evaluateMatcher(_ ev: Evaluator, _ matcher: Value, _ args: [Value?]
     if !hasStructure { throw RawError("T1010") }
     return MatchResult(
         match: o["match"]?.stringValue ?? "",
-        start: clampInt(o["start"]?.numberValue ?? 0),
-        end: clampInt(o["end"]?.numberValue ?? 0),
+        // A custom matcher's offsets are clamped like JavaScript's `substring` arguments.
+        start: max(0, clampInt(o["start"]?.numberValue ?? 0)),
+        end: max(0, clampInt(o["end"]?.numberValue ?? 0)),
         groups: o["groups"]?.arrayValue?.items ?? [],
         next: o["next"])
 }
@@ -207,11 +208,7 @@ let builtinTable: [String: Builtin] = {
         if ch.isEmpty { ch = " " }
         let padLength = clampInt(abs(width)) - s.unicodeScalars.count
         if padLength <= 0 { return .string(s) }
-        if padLength > 100_000_000 {
-            var e = RawError("D3137")
-            e.message = "Invalid string length"
-            throw e
-        }
+        if padLength > maxBuiltStringLength { throw invalidStringLength() }
         var padding = String(repeating: ch, count: padLength)
         if ch.unicodeScalars.count > 1 { padding = fromScalars(scalars(padding).prefix(padLength)) }
         return .string(width > 0 ? s + padding : padding + s)

@@ -48,7 +48,7 @@ final class RegexProgram: @unchecked Sendable {
         let ast = try parser.parseAlternation()
         if parser.pos < parser.chars.count { throw RegexError(message: "Unmatched ')'") }
         self.groupCount = parser.groupCount
-        var c = Compiler(caseInsensitive: caseInsensitive, multiline: multiline)
+        var c = Compiler(caseInsensitive: caseInsensitive, multiline: multiline, groupCount: parser.groupCount)
         c.emit(.save(0))
         try c.compile(ast)
         c.emit(.save(1))
@@ -109,8 +109,16 @@ final class RegexProgram: @unchecked Sendable {
                 case .notWordBoundary:
                     if isWord(pos - 1) == isWord(pos) { work.append((pc + 1, caps)) }
                 case .look(let sub, let negate):
-                    let ok = sub.firstMatch(in: input, from: pos, anchored: true) != nil
-                    if ok != negate { work.append((pc + 1, caps)) }
+                    // The sub-program numbers its groups like the whole pattern; a positive
+                    // lookahead's captures stay visible after it, as in JavaScript.
+                    let found = sub.firstMatch(in: input, from: pos, anchored: true)
+                    if let found, !negate {
+                        var c = caps
+                        for k in 2..<min(c.count, found.count) where found[k] >= 0 { c[k] = found[k] }
+                        work.append((pc + 1, c))
+                    } else if found == nil && negate {
+                        work.append((pc + 1, caps))
+                    }
                 default:
                     list.append((pc, caps))
                 }
@@ -124,7 +132,14 @@ final class RegexProgram: @unchecked Sendable {
             if matched == nil && (!anchored || pos == from) {
                 add(&clist, 0, initial, pos)
             }
-            if clist.isEmpty { break }
+            if clist.isEmpty {
+                // No thread survived this position's empty transitions (a lookahead or `^`
+                // failed): an unanchored search still tries the next start.
+                if matched != nil || anchored || pos >= n { break }
+                generation += 1
+                pos += 1
+                continue
+            }
             generation += 1
             let c: UInt32? = pos < n ? input[pos] : nil
             threads: for t in clist {
@@ -435,17 +450,22 @@ private struct Compiler {
     var classes: [RegexProgram.CharClass] = []
     let caseInsensitive: Bool
     let multiline: Bool
+    /// The whole pattern's capture groups: lookahead sub-programs save into the same slots.
+    let groupCount: Int
+    /// Instructions emitted into lookahead sub-programs, which count against the same cap.
+    var nestedInstructions = 0
     static let maxInstructions = 20_000
 
-    init(caseInsensitive: Bool, multiline: Bool) {
+    init(caseInsensitive: Bool, multiline: Bool, groupCount: Int) {
         self.caseInsensitive = caseInsensitive
         self.multiline = multiline
+        self.groupCount = groupCount
     }
 
     mutating func emit(_ i: RegexProgram.Inst) { insts.append(i) }
 
     mutating func compile(_ node: RNode) throws(RegexError) {
-        if insts.count > Compiler.maxInstructions { throw RegexError(message: "Regular expression too large") }
+        if insts.count + nestedInstructions > Compiler.maxInstructions { throw RegexError(message: "Regular expression too large") }
         switch node {
         case .empty: break
         case .char(let c): emit(.char(c))
@@ -478,10 +498,12 @@ private struct Compiler {
         case .wordBoundary: emit(.wordBoundary)
         case .notWordBoundary: emit(.notWordBoundary)
         case .look(let inner, let negate):
-            var sub = Compiler(caseInsensitive: caseInsensitive, multiline: multiline)
+            var sub = Compiler(caseInsensitive: caseInsensitive, multiline: multiline, groupCount: groupCount)
+            sub.nestedInstructions = insts.count + nestedInstructions
             try sub.compile(inner)
             sub.emit(.match)
-            let prog = RegexProgram(insts: sub.insts, classes: sub.classes, groupCount: 0, caseInsensitive: caseInsensitive, multiline: multiline)
+            nestedInstructions = sub.nestedInstructions - insts.count + sub.insts.count
+            let prog = RegexProgram(insts: sub.insts, classes: sub.classes, groupCount: groupCount, caseInsensitive: caseInsensitive, multiline: multiline)
             emit(.look(prog, negate: negate))
         case .rep(let inner, let minR, let maxR, let greedy):
             for _ in 0..<minR { try compile(inner) }

@@ -591,6 +591,23 @@ func deepClone(_ v: Value) -> Value {
     }
 }
 
+/// The longest string a function builds from a requested width (`$pad`, picture widths);
+/// beyond it jsonata-js fails with JavaScript's `RangeError: Invalid string length`.
+let maxBuiltStringLength = 100_000_000
+
+/// JavaScript's `Invalid string length`, as jsonata-js surfaces it.
+func invalidStringLength() -> RawError {
+    var e = RawError("D3137")
+    e.message = "Invalid string length"
+    return e
+}
+
+/// A requested width as an `Int` in `0...maxBuiltStringLength` (negative widths build nothing).
+func checkedWidth(_ d: Double) throws(RawError) -> Int {
+    guard !(d > Double(maxBuiltStringLength)) else { throw invalidStringLength() }
+    return max(0, clampInt(d))
+}
+
 /// A double as an `Int`, clamped to ±2^52 (NaN → 0): never traps on user-supplied numbers.
 @inline(__always) func clampInt(_ d: Double) -> Int {
     if d.isNaN { return 0 }

@@ -132,6 +132,15 @@ enum IntrinsicEvaluator {
             guard case .number(let n) = args[i] else { throw typeError(name, i, "number", args[i]) }
             return n
         }
+        /// A number with its fraction dropped (LS), which must then fit `Int64`.
+        func truncated(_ i: Int) throws(IntrinsicFailure) -> Int64 {
+            let n = try number(i)
+            if let v = n.int64Value { return v }
+            guard let v = Int64(exactly: n.doubleValue.rounded(.towardZero)) else {
+                throw IntrinsicFailure("Argument \(i + 1) of \(name) is outside the 64-bit integer range: \(JSONWriter.string(args[i]))")
+            }
+            return v
+        }
 
         switch call.name {
         case .format:
@@ -249,13 +258,13 @@ enum IntrinsicEvaluator {
 
         case .mathRandom:
             // Fractions are truncated (LS); the range is [start, end).
-            let start = Int64(try number(0).doubleValue.rounded(.towardZero))
-            let end = Int64(try number(1).doubleValue.rounded(.towardZero))
+            let start = try truncated(0), end = try truncated(1)
             guard end > start else { throw IntrinsicFailure("The end value (\(end)) must be greater than the start value (\(start))") }
+            // Both ends fit Int64, their distance may not: `Int64.max - (-1)`.
+            let (bound, overflow) = end.subtractingReportingOverflow(start)
+            if overflow { throw IntrinsicFailure("The range from \(start) to \(end) of \(name) is too large") }
             if args.count == 3 {
-                let seed = Int64(try number(2).doubleValue.rounded(.towardZero))
-                var random = JavaRandom(seed: seed)
-                let bound = end - start
+                var random = JavaRandom(seed: try truncated(2))
                 if bound <= Int64(Int32.max) { return .number(.int(start + Int64(random.nextInt(bound: Int32(bound))))) }
                 return .number(.int(start + Int64(UInt64(bitPattern: random.nextLong()) % UInt64(bound))))
             }
@@ -299,12 +308,18 @@ enum IntrinsicEvaluator {
     static func javaRound(_ n: JSONNumber, _ name: String, _ index: Int) throws(IntrinsicFailure) -> Int64 {
         let value: Int64
         if let i = n.int64Value, n.isIntegerKind || n.isIntegral { value = i }
-        else if let rounded = Int64(exactly: (n.doubleValue + 0.5).rounded(.down)) { value = rounded }
-        else { value = Int64.max }  // NaN, infinite or beyond Int64: out of range below
-        guard value >= Int64(Int32.min), value <= Int64(Int32.max) else {
-            throw IntrinsicFailure("Argument \(index + 1) of \(name) is outside the 32-bit integer range")
+        else {
+            // Range-check as a Double: 1e19 or NaN must not reach the Int64 conversion.
+            let rounded = (n.doubleValue + 0.5).rounded(.down)
+            guard rounded >= Double(Int32.min), rounded <= Double(Int32.max) else { throw outOfRange(n, name, index) }
+            value = Int64(rounded)
         }
+        guard value >= Int64(Int32.min), value <= Int64(Int32.max) else { throw outOfRange(n, name, index) }
         return value
+    }
+
+    private static func outOfRange(_ n: JSONNumber, _ name: String, _ index: Int) -> IntrinsicFailure {
+        IntrinsicFailure("Argument \(index + 1) of \(name) is outside the 32-bit integer range: \(JSONWriter.string(.number(n)))")
     }
 
     /// A template that came from a path or variable: `{}` are placeholders, nothing is escaped.

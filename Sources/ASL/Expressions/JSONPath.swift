@@ -312,6 +312,15 @@ struct JSONPathParser {
     let text: String
     let chars: [Character]
     var pos = 0
+    /// Filters, parentheses and `!` open so far: the parser recurses on each, so a path of a
+    /// million `(` is an error rather than a stack overflow.
+    var nesting = 0
+    static let maxNesting = 100
+
+    mutating func enterNesting() throws(ExpressionCompileError) {
+        nesting += 1
+        guard nesting <= Self.maxNesting else { throw fail("filter nested more than \(Self.maxNesting) levels deep") }
+    }
 
     init(_ text: String) {
         self.text = text
@@ -442,9 +451,11 @@ struct JSONPathParser {
         if c == "?" {
             pos += 1
             try expect("(")
+            try enterNesting()
             var fp = JSONPathFilterParser(parent: self)
             let expr = try fp.parseOr()
             self.pos = fp.parent.pos
+            nesting -= 1
             try expect(")")
             try expect("]")
             return .filter(JSONPathFilter(expr))

@@ -175,10 +175,14 @@ struct JSONPathFilterParser {
         skipSpaces()
         if peek == "!" && !(parent.pos + 1 < parent.chars.count && parent.chars[parent.pos + 1] == "=") {
             parent.pos += 1
+            try parent.enterNesting()
+            defer { parent.nesting -= 1 }
             return .not(try parseUnary())
         }
         if peek == "(" {
             parent.pos += 1
+            try parent.enterNesting()
+            defer { parent.nesting -= 1 }
             let e = try parseOr()
             guard consume(")") else { throw fail("expected ')' in filter") }
             return e

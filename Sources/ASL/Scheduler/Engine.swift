@@ -165,7 +165,9 @@ public final class Engine: Sendable {
         let frame = Frame(execution: execution, scope: 0, input: input, variables: VariableScope(parent: nil), group: nil, childIndex: 0, previousEventId: 0)
         var limit = configuration.maximumDurationSeconds
         if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
-        driver.start(frame, run: run, deadlineMilliseconds: Int64(limit * 1000))
+        // The configured limit is the embedder's Double: bound it before converting.
+        let deadline = limit > 0 ? Int64(min(limit, 99_999_999) * 1000) : 0
+        driver.start(frame, run: run, deadlineMilliseconds: deadline)
         return arn
     }
 }

@@ -60,7 +60,10 @@ enum Bridge {
             variable: { variables.get($0) },
             uuid: { execution.environment.uuid() },
             randomInteger: { lower, upper in
-                lower + Int64((execution.environment.random() * Double(upper - lower)).rounded(.down))
+                // The caller checked `upper - lower` fits; the product is clamped below it.
+                let span = upper &- lower
+                let offset = Int64(exactly: (execution.environment.random() * Double(span)).rounded(.down)) ?? 0
+                return lower + min(max(offset, 0), span - 1)
             })
     }
 
@@ -137,7 +140,8 @@ enum Bridge {
             case .string(let s): number = isFloat ? Double(s) : Int64(s).map(Double.init)
             default: number = nil
             }
-            guard let number, isFloat || number.rounded(.towardZero) == number else {
+            // "Valid integer" is Java's `int`, as AWS parses it: 1e19 is not one.
+            guard let number, isFloat || Int32(exactly: number) != nil else {
                 throw StatesError.runtime("The \(field) field refers to value \(quoted(value)) which is not a valid \(isFloat ? "float" : "integer"): \(path.text)")
             }
             return number
@@ -145,6 +149,9 @@ enum Bridge {
             let value = try evaluate(f.execution.program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: field)
             guard case .number(let n) = value else {
                 throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a number but was: \(value.description)")
+            }
+            guard field.hasPrefix("ToleratedFailurePercentage") || Int32(exactly: n.doubleValue) != nil else {
+                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be an integer from -2147483648 to 2147483647 but was: \(value.description)")
             }
             return n.doubleValue
         }
@@ -198,6 +205,9 @@ enum Bridge {
 
     // MARK: - Wait
 
+    /// The longest wait AWS accepts (the `Seconds` maximum of the definition schema).
+    static let maxWaitSeconds: Int64 = 99_999_999
+
     static func waitMilliseconds(_ spec: Program.WaitSpec, frame f: Frame) throws(StatesError) -> Int64 {
         let program = f.execution.program
         switch spec {
@@ -211,10 +221,16 @@ enum Bridge {
                 throw StatesError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(path.text) == \(value.description)")
             }
             guard seconds >= 0 else { throw StatesError.runtime("The SecondsPath parameter references a negative value: \(path.text) == \(value.description)") }
+            guard seconds <= maxWaitSeconds else { throw StatesError.runtime("Wait state delay is too long.") }
             return seconds * 1000
         case .seconds(let source):
+            // JSONata: `number` checked the value is an integer within Int32.
             let seconds = try number(source, frame: f)
-            return Int64(seconds * 1000)
+            guard seconds >= 0 else {
+                throw StatesError(StatesError.queryEvaluationError, "The Seconds field must be a non-negative integer but was: \(Int64(seconds))")
+            }
+            guard seconds <= Double(maxWaitSeconds) else { throw StatesError.runtime("Wait state delay is too long.") }
+            return Int64(seconds) * 1000
         case .timestamp(let text):
             guard let t = Timestamp(text) else { throw StatesError.runtime("The Timestamp field cannot be parsed: \(text)") }
             return max(0, t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock())
@@ -239,7 +255,7 @@ enum Bridge {
 
     static func delay(until t: Timestamp, _ f: Frame) throws(StatesError) -> Int64 {
         let ms = t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock()
-        if ms > 99_999_999 * 1000 { throw StatesError.runtime("Wait state delay is too long.") }
+        if ms > maxWaitSeconds * 1000 { throw StatesError.runtime("Wait state delay is too long.") }
         return max(0, ms)
     }
 

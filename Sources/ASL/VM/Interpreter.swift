@@ -332,15 +332,12 @@ enum Interpreter {
             throw StatesError(isJSONata ? StatesError.queryEvaluationError : StatesError.runtime,
                               "Map state input must be an array but was: \(itemsValue.description)")
         }
-        let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in
-            let n = try Bridge.number(s, frame: f)
-            return n > 0 && n < Double(Int32.max) ? Int(n) : 0  // 0: unbounded
-        } ?? 0
+        // `Bridge.number` bounds integer fields to Int32, so these conversions cannot trap.
+        let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in max(Int(try Bridge.number(s, frame: f)), 0) } ?? 0  // 0: unbounded
         var tolerated = -1
         if let count = map.toleratedFailureCount {
-            let n = try Bridge.number(count, frame: f)
-            guard n >= 0 else { throw .runtime("ToleratedFailureCount cannot be negative.") }
-            tolerated = n < Double(Int32.max) ? Int(n) : Int(Int32.max)  // any count ≥ the item limit tolerates all
+            tolerated = Int(try Bridge.number(count, frame: f))
+            guard tolerated >= 0 else { throw .runtime("ToleratedFailureCount cannot be negative.") }
         }
         if let percentage = map.toleratedFailurePercentage {
             let pct = try Bridge.number(percentage, frame: f)

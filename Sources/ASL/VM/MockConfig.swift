@@ -97,12 +97,13 @@ public struct MockConfig: Sendable {
                     ranges.append((low...high, response))
                 }
                 ranges.sort { $0.0.lowerBound < $1.0.lowerBound }
-                var expected = 0
+                var expected: Int? = 0  // nil once a range ends at Int.max: nothing can follow it
                 for (range, _) in ranges {
-                    guard range.lowerBound == expected else {
-                        throw fail("MockedResponses.\(responseName): mock responses must be consecutively numbered from 0 (missing \(expected))")
+                    guard let next = expected, range.lowerBound == next else {
+                        throw fail("MockedResponses.\(responseName): mock responses must be consecutively numbered from 0 (\(expected.map { "missing \($0)" } ?? "overlapping at \(range.lowerBound)"))")
                     }
-                    expected = range.upperBound + 1
+                    let (after, overflow) = range.upperBound.addingReportingOverflow(1)
+                    expected = overflow ? nil : after
                 }
                 mockedResponses[responseName] = MockedResponse(ranges: ranges)
             }
