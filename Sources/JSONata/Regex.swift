@@ -67,8 +67,10 @@ final class RegexProgram: @unchecked Sendable {
     }
 
     /// Finds the leftmost match at or after `from`; returns capture offsets (2 per group,
-    /// group 0 first; -1 when unset).
-    func firstMatch(in input: [UInt32], from: Int, anchored: Bool = false) -> [Int]? {
+    /// group 0 first; -1 when unset). With a `budget`, each input position counts its threads
+    /// toward the evaluation's deadline; past it, the search gives up (nil) and the caller
+    /// raises the timeout (``Evaluator/rethrowRegexTimeout()``).
+    func firstMatch(in input: [UInt32], from: Int, anchored: Bool = false, budget: Evaluator? = nil) -> [Int]? {
         let slots = 2 * (groupCount + 1)
         let n = input.count
         var clist: [(pc: Int, caps: [Int])] = []
@@ -109,7 +111,7 @@ final class RegexProgram: @unchecked Sendable {
                 case .notWordBoundary:
                     if isWord(pos - 1) == isWord(pos) { work.append((pc + 1, caps)) }
                 case .look(let sub, let negate):
-                    let ok = sub.firstMatch(in: input, from: pos, anchored: true) != nil
+                    let ok = sub.firstMatch(in: input, from: pos, anchored: true, budget: budget) != nil
                     if ok != negate { work.append((pc + 1, caps)) }
                 default:
                     list.append((pc, caps))
@@ -125,6 +127,7 @@ final class RegexProgram: @unchecked Sendable {
                 add(&clist, 0, initial, pos)
             }
             if clist.isEmpty { break }
+            if let budget, budget.spendOrExpire(clist.count + 1) { return nil }
             generation += 1
             let c: UInt32? = pos < n ? input[pos] : nil
             threads: for t in clist {

@@ -246,8 +246,12 @@ enum Bridge {
         return b
     }
 
+    /// JSONata's own 10 s limit, and the execution's deadline: a long evaluation stops when
+    /// the execution times out.
     static func environment(_ f: Frame) -> JSONataEnvironment {
-        JSONataEnvironment()
+        // Relaxed: see `ExecutionState.deadline`.
+        let deadline = f.execution.deadline.load(ordering: .relaxed)
+        return JSONataEnvironment(deadline: deadline == .max ? nil : deadline)
     }
 
     static func evaluate(_ template: JSONataTemplate, frame f: Frame, result: JSONValue?, errorOutput: JSONValue?, field: String) throws(StatesError) -> JSONValue {

@@ -1,4 +1,5 @@
 import ASLJSON
+import Dispatch
 import Synchronization
 
 /// How a finished execution ended.
@@ -80,6 +81,13 @@ final class ExecutionState: @unchecked Sendable {
     let finished = Atomic<Bool>(false)
     /// Mock invocation counters per state index.
     let mockCounters = Mutex<[Int: Int]>([:])
+    /// When the execution times out, in `DispatchTime` uptime nanoseconds (`UInt64.max`: never,
+    /// e.g. on the virtual clock). CPU-bound work compares the clock with it (``pastDeadline``),
+    /// so a loop without Wait or a long evaluation stops even while every worker is busy and the
+    /// pool's deadline timer cannot run.
+    // Relaxed: stored once in the `.begin` job before the top frame runs; every frame that reads
+    // it was handed to its thread through the pool's queues after that store.
+    let deadline = Atomic<UInt64>(.max)
 
     init(program: Program, machine: StateMachine, executionArn: String, name: String, input: JSONValue,
          startMilliseconds: Int64, environment: ExecutionEnvironment, tasks: TaskInvoker,
@@ -130,4 +138,11 @@ final class ExecutionState: @unchecked Sendable {
     }
 
     var loggingEnabled: Bool { logSink != nil && logLevel != .off }
+
+    /// The execution's deadline has passed (reads the clock unless there is none).
+    var pastDeadline: Bool {
+        // Relaxed: see `deadline`.
+        let d = deadline.load(ordering: .relaxed)
+        return d != .max && DispatchTime.now().uptimeNanoseconds >= d
+    }
 }

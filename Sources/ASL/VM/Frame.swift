@@ -25,13 +25,16 @@ final class Frame: @unchecked Sendable {
     var enteredEventId = 0
     var lastEventId = 0
     var enteredTime: Int64 = 0
-    var pendingAssign: [(String, JSONValue)] = []
+    /// Variables the current state assigns when it exits: name, value, measured size.
+    var pendingAssign: [(name: String, value: JSONValue, size: Int)] = []
     /// What the frame was waiting for, delivered by the driver before it runs again.
     var resume: Resume?
     /// A failure to report before running (e.g. a Map item selection error).
     var startFailure: StatesError?
     /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
     var taskIsLegacyLambda = false
+    /// Counts down state transitions to the next ``Interpreter/checkpoint(_:)``.
+    var transitionsUntilCheck = Interpreter.transitionsPerCheck
 
     enum Resume {
         case task(Result<JSONValue, StatesError>)
@@ -57,7 +60,13 @@ final class Frame: @unchecked Sendable {
 }
 
 /// The children of a Parallel or Map state and how their results come back to the parent.
+/// Children are made lazily, at most ``maximumInFlight`` at a time, so memory follows what is
+/// running, not how many items wait.
 final class ChildGroup: @unchecked Sendable {
+    /// The most children of one group that exist at once, whatever `MaxConcurrency` says
+    /// (0 = "no limit"): AWS runs an inline Map's iterations up to 40 at a time
+    /// (ASL-REFERENCE §2.9). Nested fan-outs multiply: depth d holds at most 40^d frames.
+    static let maximumInFlight = 40
     let parent: Frame
     let count: Int
     let maxConcurrency: Int
@@ -83,7 +92,7 @@ final class ChildGroup: @unchecked Sendable {
          makeChild: @escaping @Sendable (ChildGroup, Int) -> Frame) {
         self.parent = parent
         self.count = count
-        self.maxConcurrency = maxConcurrency <= 0 ? count : min(maxConcurrency, count)
+        self.maxConcurrency = min(maxConcurrency <= 0 ? count : maxConcurrency, count, ChildGroup.maximumInFlight)
         self.toleratedFailures = toleratedFailures
         self.isMap = isMap
         self.makeChild = makeChild
