@@ -88,6 +88,11 @@ final class ExecutionState: @unchecked Sendable {
     // Relaxed: stored once in the `.begin` job before the top frame runs; every frame that reads
     // it was handed to its thread through the pool's queues after that store.
     let deadline = Atomic<UInt64>(.max)
+    /// Bytes held by the variables of all scopes (§9.4: at most 10 MiB; see `VariableScope`).
+    // Relaxed: a counter, read only to check the limit. Concurrent branches may each pass the
+    // check before the other's bytes land, so the total can overshoot by what the running
+    // branches assign at once.
+    let variableByteCount = Atomic<Int>(0)
 
     init(program: Program, machine: StateMachine, executionArn: String, name: String, input: JSONValue,
          startMilliseconds: Int64, environment: ExecutionEnvironment, tasks: TaskInvoker,

@@ -419,23 +419,23 @@ enum Interpreter {
         queued.reserveCapacity(o.count)
         for i in 0..<o.count {
             let key = o.key(at: i)
-            let size = VariableBudget.size(of: o.value(at: i))
-            if size > VariableBudget.variableLimit {
+            let size = VariableLimits.size(of: o.value(at: i))
+            if size > VariableLimits.variableLimit {
                 throw StatesError(StatesError.dataLimitExceeded,
-                                  "The variable '\(key)' assigned by the state '\(name)' has a size of \(size) bytes, exceeding the maximum of \(VariableBudget.variableLimit) bytes for a variable.")
+                                  "The variable '\(key)' assigned by the state '\(name)' has a size of \(size) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for a variable.")
             }
             block += key.utf8.count + 4 + size
             replaced += f.variables.size(of: key)
             queued.append((key, o.value(at: i), size))
         }
-        if block > VariableBudget.variableLimit {
+        if block > VariableLimits.variableLimit {
             throw StatesError(StatesError.dataLimitExceeded,
-                              "The Assign of the state '\(name)' has a size of \(block) bytes, exceeding the maximum of \(VariableBudget.variableLimit) bytes for one Assign.")
+                              "The Assign of the state '\(name)' has a size of \(block) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for one Assign.")
         }
-        let total = f.variables.budget.bytes - replaced + block
-        if total > VariableBudget.executionLimit {
+        let total = f.execution.variableBytes - replaced + block
+        if total > VariableLimits.executionLimit {
             throw StatesError(StatesError.dataLimitExceeded,
-                              "The state '\(name)' would bring the execution's variables to \(total) bytes, exceeding the maximum of \(VariableBudget.executionLimit) bytes for all variables of an execution.")
+                              "The state '\(name)' would bring the execution's variables to \(total) bytes, exceeding the maximum of \(VariableLimits.executionLimit) bytes for all variables of an execution.")
         }
         f.pendingAssign.append(contentsOf: queued)
     }
