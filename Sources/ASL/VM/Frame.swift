@@ -74,7 +74,10 @@ final class ChildGroup: @unchecked Sendable {
     let isMap: Bool
     let makeChild: @Sendable (ChildGroup, Int) -> Frame
     /// Each child writes only its own slot; the parent reads them after `remaining` reaches zero.
-    private(set) var results: [JSONValue]
+    /// A raw buffer, not an `Array` property: concurrent children writing their slots through a
+    /// class's array property are conflicting accesses to the whole array (ThreadSanitizer
+    /// reports them), while distinct slots of one buffer are distinct memory.
+    private let results: UnsafeMutableBufferPointer<JSONValue>
 
     // acquiringAndReleasing: each child's slot write happens-before the decrement; the last
     // decrementer (which resumes the parent) therefore sees all slots.
@@ -96,9 +99,15 @@ final class ChildGroup: @unchecked Sendable {
         self.toleratedFailures = toleratedFailures
         self.isMap = isMap
         self.makeChild = makeChild
-        self.results = Array(repeating: .null, count: count)
+        self.results = .allocate(capacity: count)
+        self.results.initialize(repeating: .null)
         self.remaining = Atomic(count)
         self.nextIndex = Atomic(0)
+    }
+
+    deinit {
+        results.deinitialize()
+        results.deallocate()
     }
 
     var isAborted: Bool { aborted.load(ordering: .acquiring) }
@@ -146,7 +155,7 @@ final class ChildGroup: @unchecked Sendable {
         let left = remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
         if left == 0 {
             if !resolved.exchange(true, ordering: .acquiringAndReleasing) {
-                parent.resume = .children(.success(results))
+                parent.resume = .children(.success(Array(results)))
                 return .resumeParent
             }
             return .more([])
