@@ -124,17 +124,76 @@ final class Evaluator {
     @exclusivity(unchecked) var mutatedJSONObject = false
     let maxDepth: Int
     lazy var randomState: UInt64 = environment.randomSeed ?? UInt64.random(in: 1...UInt64.max)
-    @exclusivity(unchecked) private var steps = 0
-    /// The time limit in nanoseconds; the clock is first read at the first deadline check
-    /// (after 1024 steps), so short evaluations never read it.
+    /// Work units (evaluation steps, items built or compared) left until the next look at the
+    /// clock. The clock is first read at the first check (after 1024 units), so short
+    /// evaluations never read it.
+    @exclusivity(unchecked) private var countdown = Evaluator.unitsPerCheck
+    static let unitsPerCheck = 1024
+    /// The time limit in nanoseconds (nil: none).
     private let timeLimit: UInt64?
+    /// ``JSONataEnvironment/deadline``, or `UInt64.max`.
+    private let outerDeadline: UInt64
     @exclusivity(unchecked) private var deadline: UInt64 = 0
     private let stackLimit = StackGuard.limit()
+    /// The most items a sequence, and UTF-8 bytes a string, built by one evaluation may hold
+    /// (the range operator's limit, D2014): runaway growth (`$x.$x.$x`, a string doubled in a
+    /// loop) stops with an error long before it exhausts memory.
+    static let sizeLimit = 10_000_000
 
     init(environment: JSONataEnvironment) {
-        self.timeLimit = environment.timeLimit.map { UInt64($0 * 1e9) }
+        self.timeLimit = environment.timeLimit.flatMap { $0.isFinite && $0 >= 0 ? UInt64(exactly: ($0 * 1e9).rounded(.down)) ?? .max : nil }
+        self.outerDeadline = environment.deadline ?? .max
         self.environment = environment
         self.maxDepth = environment.maxDepth
+    }
+
+    /// Counts `units` of work; every ``unitsPerCheck`` units compares the clock with the
+    /// deadline. Loops that do not go through ``evaluate(_:_:_:)`` for each item (builtins,
+    /// path flattening) call this so that no loop runs past the deadline.
+    @inline(__always) func tick(_ units: Int = 1) throws(RawError) {
+        countdown &-= units
+        if countdown <= 0 { try checkDeadline(nil) }
+    }
+
+    /// The regular-expression engine ran out of time (it cannot throw; its caller does).
+    @exclusivity(unchecked) private var regexExpired = false
+
+    /// ``tick(_:)`` for code that cannot throw: true (and remembered) once past the deadline.
+    func spendOrExpire(_ units: Int) -> Bool {
+        if regexExpired { return true }
+        do { try tick(units) } catch { regexExpired = true }
+        return regexExpired
+    }
+
+    /// Throws the timeout a regular-expression search gave up on.
+    func rethrowRegexTimeout() throws(RawError) {
+        guard regexExpired else { return }
+        var e = RawError("U1001")
+        e.message = "Expression evaluation timeout: Check for infinite loop"
+        throw e
+    }
+
+    /// Throws `U1002` when a sequence would grow past ``sizeLimit`` items.
+    @inline(__always) func checkSize(_ count: Int) throws(RawError) {
+        if count > Evaluator.sizeLimit { throw sizeError() }
+    }
+
+    /// Throws `D3137` "Invalid string length" (as `$pad` does, and JavaScript for a string too
+    /// long) when a string would grow past ``sizeLimit`` UTF-8 bytes.
+    @inline(__always) func checkStringSize(_ count: Int) throws(RawError) {
+        if count > Evaluator.sizeLimit { throw Evaluator.stringSizeError() }
+    }
+
+    @inline(never) private func sizeError() -> RawError {
+        var e = RawError("U1002")
+        e.message = "Sequence too large: more than \(Evaluator.sizeLimit) items"
+        return e
+    }
+
+    @inline(never) static func stringSizeError() -> RawError {
+        var e = RawError("D3137")
+        e.message = "Invalid string length"
+        return e
     }
 
     func builtin(_ name: String) -> Value? {
@@ -150,8 +209,8 @@ final class Evaluator {
         depth += 1
         defer { depth -= 1 }
         if depth > maxDepth || StackGuard.current() < stackLimit { throw depthError(expr) }
-        steps &+= 1
-        if steps & 0x3FF == 0, timeLimit != nil { try checkDeadline(expr) }
+        countdown &-= 1
+        if countdown <= 0 { try checkDeadline(expr) }
         let result: Value?
         switch expr.kind {
         case .path: result = try evaluatePath(expr, input, env)
@@ -174,12 +233,16 @@ final class Evaluator {
 
     @inline(never) private func depthError(_ expr: Node) -> RawError { RawError("U1001", position: expr.position) }
 
-    @inline(never) private func checkDeadline(_ expr: Node) throws(RawError) {
-        guard let timeLimit else { return }
+    @inline(never) private func checkDeadline(_ expr: Node?) throws(RawError) {
+        countdown = Evaluator.unitsPerCheck
+        if timeLimit == nil && outerDeadline == .max { return }
         let now = DispatchTime.now().uptimeNanoseconds
-        if deadline == 0 { deadline = now + timeLimit; return }
-        if now > deadline {
-            var e = RawError("U1001", position: expr.position)
+        if deadline == 0 {
+            let (own, overflow) = now.addingReportingOverflow(timeLimit ?? .max)
+            deadline = min(overflow ? .max : own, outerDeadline)
+        }
+        if now >= deadline {
+            var e = RawError("U1001", position: expr?.position)
             e.message = "Expression evaluation timeout: Check for infinite loop"
             throw e
         }
@@ -375,18 +438,26 @@ final class Evaluator {
         }
         var results: [Value] = []
         results.reserveCapacity(input.count)
+        var total = 0
         for item in input {
             var res = try evaluate(expr, item, env)
             if let stages = expr.stages {
                 for s in stages { res = try evaluateFilter(s.expression!, res, env) }
             }
-            if let res { results.append(res) }
+            if let res {
+                // Flattening below copies every item: count them now, before they pile up.
+                let n = if case .array(let a) = res, !a.cons { a.count } else { 1 }
+                total += n
+                try checkSize(total)
+                try tick(n)
+                results.append(res)
+            }
         }
         if lastStep && results.count == 1, case .array(let a) = results[0], !a.sequence {
             return a
         }
         let seq = Value.seq()
-        seq.items.reserveCapacity(results.count)
+        seq.items.reserveCapacity(total)
         for r in results {
             if case .array(let a) = r, !a.cons {
                 seq.items.append(contentsOf: a.items)
@@ -672,6 +743,7 @@ final class Evaluator {
                 var l = "", r = ""
                 if let lhs { l = try stringValue(lhs) }
                 if let rhs { r = try stringValue(rhs) }
+                try checkStringSize(l.utf8.count + r.utf8.count)
                 return .string(l + r)
             case "..":
                 func isInt(_ v: Value?) -> Bool {

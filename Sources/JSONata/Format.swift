@@ -100,7 +100,10 @@ private let romanNumerals: [(Double, String)] = [
     (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
 ]
 
-private func decimalToRoman(_ value: Double) -> String {
+private func decimalToRoman(_ value: Double) throws(RawError) -> String {
+    // One "m" per thousand: a huge value would loop for ever (1e19 - 1000 == 1e19) building an
+    // endless string.
+    guard value / 1000 <= Double(Evaluator.sizeLimit) else { throw Evaluator.stringSizeError() }
     var v = value
     var out = ""
     outer: while v > 0 {
@@ -247,7 +250,7 @@ func formatIntegerValue(_ valueIn: Double, _ format: IntegerFormat) throws(RawEr
         // One `M` per thousand: jsonata-js runs out of string length (and past 2^53 never
         // ends), so a numeral that long is the same `Invalid string length`.
         guard value / 1000 <= Double(maxBuiltStringLength) else { throw invalidStringLength() }
-        out = decimalToRoman(value)
+        out = try decimalToRoman(value)
         if format.letterCase == .upper { out = out.uppercased() }
     case .words:
         out = numberToWords(value, ordinal: format.ordinal)

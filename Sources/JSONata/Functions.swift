@@ -44,8 +44,11 @@ private func shiftDecimal(_ d: Double, _ shift: Int) -> Double {
 
 /// The regular-expression literal as a matcher function value (jsonata-js evaluateRegex).
 func regexMatcher(_ program: RegexProgram, position: Int) -> JFunction {
-    func matchAt(_ text: [UInt32], _ original: String, _ from: Int) -> Value? {
-        guard from <= text.count, let caps = program.firstMatch(in: text, from: from) else { return nil }
+    func matchAt(_ evaluator: Evaluator, _ text: [UInt32], _ original: String, _ from: Int) throws(RawError) -> Value? {
+        guard from <= text.count else { return nil }
+        let found = program.firstMatch(in: text, from: from, budget: evaluator)
+        try evaluator.rethrowRegexTimeout()
+        guard let caps = found else { return nil }
         let start = caps[0], end = caps[1]
         let result = JObject()
         result["match"] = .string(fromScalars(text[start..<end]))
@@ -59,9 +62,9 @@ func regexMatcher(_ program: RegexProgram, position: Int) -> JFunction {
             }
         }
         result["groups"] = .array(groups)
-        let next: JFunction.NativeImpl = { (_: Evaluator, _: [Value?], _: Value?) throws(RawError) -> Value? in
+        let next: JFunction.NativeImpl = { (e: Evaluator, _: [Value?], _: Value?) throws(RawError) -> Value? in
             if end >= text.count { return nil }
-            let n = matchAt(text, original, end)
+            let n = try matchAt(e, text, original, end)
             if case .object(let o)? = n, case .string(let m)? = o["match"], m.isEmpty {
                 var e = RawError("D1004", position: position, value: .string(program.source))
                 e.hasValue = true
@@ -72,10 +75,10 @@ func regexMatcher(_ program: RegexProgram, position: Int) -> JFunction {
         result["next"] = .function(JFunction(.native(next, arity: 0, signature: nil)))
         return .object(result)
     }
-    let impl: JFunction.NativeImpl = { (_: Evaluator, args: [Value?], _: Value?) throws(RawError) -> Value? in
+    let impl: JFunction.NativeImpl = { (e: Evaluator, args: [Value?], _: Value?) throws(RawError) -> Value? in
         guard case .string(let s)? = arg(args, 0) else { return nil }
         let from = max(0, clampInt(num(args, 1) ?? 0))
-        return matchAt(scalars(s), s, from)
+        return try matchAt(e, scalars(s), s, from)
     }
     return JFunction(.native(impl, arity: 2, signature: nil))
 }
@@ -582,12 +585,16 @@ let builtinTable: [String: Builtin] = {
         }
         return .array(JArray(items))
     }
-    def("distinct", "<x:x>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
+    def("distinct", "<x:x>", 1) { (e: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in
         guard let v = arg(a, 0) else { return nil }
         guard case .array(let x) = v, x.count > 1 else { return v }
         let result = JArray()
         result.sequence = x.sequence
-        for item in x.items where !result.items.contains(where: { deepEqual($0, item) }) { result.append(item) }
+        for item in x.items {
+            // Quadratic, as in jsonata-js: each comparison counts toward the deadline.
+            try e.tick(result.count + 1)
+            if !result.items.contains(where: { deepEqual($0, item) }) { result.append(item) }
+        }
         return .array(result)
     }
     def("error", "<s?:x>", 1) { (_: Evaluator, a: [Value?], _: Value?) throws(RawError) -> Value? in

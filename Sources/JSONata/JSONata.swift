@@ -19,6 +19,11 @@ public struct JSONataEnvironment: Sendable {
     /// Maximum wall-clock time of one evaluation in seconds (`nil`: unlimited); exceeding it
     /// raises `U1001` ("Expression evaluation timeout"), e.g. for non-terminating tail recursion.
     public var timeLimit: Double?
+    /// An absolute deadline in `DispatchTime` uptime nanoseconds (`nil`: none), e.g. the end
+    /// of the workflow execution that evaluates the expression. Evaluation stops with `U1001`
+    /// ("Expression evaluation timeout") at whichever of it and ``timeLimit`` comes first;
+    /// every loop of the evaluator, its builtins and its regular-expression engine checks it.
+    public var deadline: UInt64?
 
     /// Creates an environment; the defaults use the system clock, random UUIDs, a depth limit
     /// of 10 000 and a time limit of 10 seconds.
@@ -27,8 +32,10 @@ public struct JSONataEnvironment: Sendable {
         uuid: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() },
         randomSeed: UInt64? = nil,
         maxDepth: Int = 10_000,
-        timeLimit: Double? = 10
+        timeLimit: Double? = 10,
+        deadline: UInt64? = nil
     ) {
+        self.deadline = deadline
         self.clock = clock
         self.uuid = uuid
         self.randomSeed = randomSeed

@@ -54,7 +54,7 @@ struct RawError: Error, @unchecked Sendable {
     }
 
     func rendered() -> JSONataError {
-        var text = (code == "U1001" ? message : nil) ?? errorTemplates[code] ?? message ?? "Error \(code)"
+        var text = (code == "U1001" || code == "U1002" ? message : nil) ?? errorTemplates[code] ?? message ?? "Error \(code)"
         func field(_ name: String) -> String? {
             switch name {
             case "token": return token

@@ -67,8 +67,10 @@ final class RegexProgram: @unchecked Sendable {
     }
 
     /// Finds the leftmost match at or after `from`; returns capture offsets (2 per group,
-    /// group 0 first; -1 when unset).
-    func firstMatch(in input: [UInt32], from: Int, anchored: Bool = false) -> [Int]? {
+    /// group 0 first; -1 when unset). With a `budget`, each input position counts its threads
+    /// toward the evaluation's deadline; past it, the search gives up (nil) and the caller
+    /// raises the timeout (``Evaluator/rethrowRegexTimeout()``).
+    func firstMatch(in input: [UInt32], from: Int, anchored: Bool = false, budget: Evaluator? = nil) -> [Int]? {
         let slots = 2 * (groupCount + 1)
         let n = input.count
         var clist: [(pc: Int, caps: [Int])] = []
@@ -111,7 +113,7 @@ final class RegexProgram: @unchecked Sendable {
                 case .look(let sub, let negate):
                     // The sub-program numbers its groups like the whole pattern; a positive
                     // lookahead's captures stay visible after it, as in JavaScript.
-                    let found = sub.firstMatch(in: input, from: pos, anchored: true)
+                    let found = sub.firstMatch(in: input, from: pos, anchored: true, budget: budget)
                     if let found, !negate {
                         var c = caps
                         for k in 2..<min(c.count, found.count) where found[k] >= 0 { c[k] = found[k] }
@@ -136,10 +138,12 @@ final class RegexProgram: @unchecked Sendable {
                 // No thread survived this position's empty transitions (a lookahead or `^`
                 // failed): an unanchored search still tries the next start.
                 if matched != nil || anchored || pos >= n { break }
+                if let budget, budget.spendOrExpire(1) { return nil }
                 generation += 1
                 pos += 1
                 continue
             }
+            if let budget, budget.spendOrExpire(clist.count + 1) { return nil }
             generation += 1
             let c: UInt32? = pos < n ? input[pos] : nil
             threads: for t in clist {

@@ -228,3 +228,42 @@ final class CLIRunTests {
         #expect(first["stateMachineArn"]?.stringValue?.hasSuffix(":stateMachine:Named") == true)
     }
 }
+
+/// The issue-12 rows: CPU-bound and memory-hungry executions get their record and the stream
+/// goes on.
+@Suite(.enabled(if: CLIHarness.binary != nil, CLIHarness.missingNote))
+final class CLIRunawayTests {
+    let folder = CLIHarness.temporaryFolder()
+    deinit { try? FileManager.default.removeItem(at: folder) }
+
+    @Test func spinningLoopsTimeOutAndEveryLineGetsItsRecord() throws {
+        let m = try CLIHarness.write(spinningLoop, to: "loop.asl.json", in: folder)
+        let lines = [#"{"spin":true}"#, #"{"spin":true}"#, #"{"spin":false}"#, #"{"spin":true}"#, #"{"spin":false}"#]
+        let result = try CLIHarness.run(["run", m, "--threads", "2"], lines: lines)
+        #expect(result.status == 0)
+        #expect(result.records.map { $0["status"]?.stringValue ?? "" } == ["TIMED_OUT", "TIMED_OUT", "SUCCEEDED", "TIMED_OUT", "SUCCEEDED"])
+        #expect(result.records.first?["error"] == "States.Timeout")
+    }
+
+    @Test func fanOutAndRunawayJSONataGetTheirRecords() throws {
+        let nested = try CLIHarness.write("""
+        {"QueryLanguage": "JSONata", "StartAt": "M1", "States": {
+          "M1": {"Type": "Map", "Items": "{% [1..1000] %}", "End": true, "ItemProcessor": {"StartAt": "M2", "States": {
+            "M2": {"Type": "Map", "Items": "{% [1..1000] %}", "End": true, "ItemProcessor": {"StartAt": "M3", "States": {
+              "M3": {"Type": "Map", "Items": "{% [1..1000] %}", "End": true, "Output": "{% 0 %}",
+                     "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}}}}}}}}
+        """, to: "nested.asl.json", in: folder)
+        let fanOut = try CLIHarness.run(["run", nested, "--timeout", "1"], lines: ["{}", "{}"])
+        #expect(fanOut.status == 0)
+        #expect(fanOut.records.map { $0["status"]?.stringValue ?? "" } == ["TIMED_OUT", "TIMED_OUT"])
+
+        let cube = try CLIHarness.write("""
+        {"QueryLanguage": "JSONata", "StartAt": "P", "States": {
+          "P": {"Type": "Pass", "Output": "{% ($x := [1..1000]; $count($x.$x.$x)) %}", "End": true}}}
+        """, to: "cube.asl.json", in: folder)
+        let runaway = try CLIHarness.run(["run", cube], lines: ["{}", "{}"])
+        #expect(runaway.records.count == 2)
+        #expect(runaway.records.allSatisfy { $0["error"] == "States.QueryEvaluationError" })
+        #expect(runaway.records.first?["cause"]?.stringValue?.contains("U1002") == true)
+    }
+}

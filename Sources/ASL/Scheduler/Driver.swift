@@ -1,4 +1,5 @@
 import ASLJSON
+import Dispatch
 import Synchronization
 import WorkStealing
 
@@ -22,8 +23,12 @@ enum EngineJob: Sendable {
 /// onto the current worker's queue (where idle workers steal them).
 final class Driver: Sendable {
     let pool: WorkStealingPool<EngineJob>
+    /// The pool runs on real time, so CPU-bound work checks the execution deadline itself. (On
+    /// the virtual clock time stands still while anything runs; only the timer ends executions.)
+    let realTime: Bool
 
     init(workers: Int, clock: PoolClock) {
+        realTime = clock == .system
         pool = WorkStealingPool(workers: workers, clock: clock) { job, context in
             Driver.run(job, context)
         }
@@ -45,8 +50,20 @@ final class Driver: Sendable {
         case .begin(let frame, let run, let deadlineMilliseconds):
             let handle = context.schedule(.deadline(run), at: deadline(after: deadlineMilliseconds, from: context.now))
             run.deadlineTimer.withLock { $0 = handle }
+            if run.driver.realTime {
+                let now = DispatchTime.now().uptimeNanoseconds
+                let (end, overflow) = now.addingReportingOverflow(UInt64(max(0, deadlineMilliseconds)).multipliedReportingOverflow(by: 1_000_000).partialValue)
+                // Relaxed: see `ExecutionState.deadline`.
+                frame.execution.deadline.store(overflow ? .max - 1 : end, ordering: .relaxed)
+            }
             step(frame, run: run, context)
         case .step(let frame, let run):
+            // Every resumed frame (a Map iteration, a branch, a yielded loop) looks at the clock,
+            // so a fan-out stops at the deadline even when no single frame runs for long.
+            if frame.execution.pastDeadline {
+                run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
+                return
+            }
             step(frame, run: run, context)
         case .wake(let frame, let run):
             run.unpark()
@@ -112,6 +129,13 @@ final class Driver: Sendable {
             }
         case .fork(_, let children):
             for child in children { context.spawn(.step(child, run)) }
+        case .yield:
+            // Behind everything already queued: a long loop shares its worker with other executions.
+            run.driver.pool.submit(.step(frame, run))
+        case .timedOut:
+            run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil))
+        case .abandoned:
+            break
         }
     }
 

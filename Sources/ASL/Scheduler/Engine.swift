@@ -162,7 +162,7 @@ public final class Engine: Sendable {
             run.finish(.failed, output: nil, error: setupError)
             return arn
         }
-        let frame = Frame(execution: execution, scope: 0, input: input, variables: VariableScope(parent: nil), group: nil, childIndex: 0, previousEventId: 0)
+        let frame = Frame(execution: execution, scope: 0, input: input, variables: VariableScope(execution: execution), group: nil, childIndex: 0, previousEventId: 0)
         var limit = configuration.maximumDurationSeconds
         if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
         // The configured limit is the embedder's Double: bound it before converting.

@@ -281,9 +281,15 @@ enum Bridge {
         return b
     }
 
-    /// `$now()`, `$millis()` and `$uuid()` read the execution's injected clock and UUIDs.
+    /// The execution's JSONata environment: `$now()`, `$millis()` and `$uuid()` read its injected
+    /// clock and UUIDs; JSONata's own 10 s limit and the execution's deadline both apply, so a
+    /// long evaluation stops when the execution times out.
     static func environment(_ f: Frame) -> JSONataEnvironment {
-        f.execution.jsonataEnvironment
+        var environment = f.execution.jsonataEnvironment
+        // Relaxed: see `ExecutionState.deadline`.
+        let deadline = f.execution.deadline.load(ordering: .relaxed)
+        if deadline != .max { environment.deadline = deadline }
+        return environment
     }
 
     static func evaluate(_ template: JSONataTemplate, frame f: Frame, result: JSONValue?, errorOutput: JSONValue?, field: String) throws(StatesError) -> JSONValue {

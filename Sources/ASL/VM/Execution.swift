@@ -1,5 +1,6 @@
 import ASLJSON
 import JSONata
+import Dispatch
 import Synchronization
 
 /// How a finished execution ended.
@@ -97,6 +98,18 @@ final class ExecutionState: @unchecked Sendable {
     let finished = Atomic<Bool>(false)
     /// Mock invocation counters per state index.
     let mockCounters = Mutex<[Int: Int]>([:])
+    /// When the execution times out, in `DispatchTime` uptime nanoseconds (`UInt64.max`: never,
+    /// e.g. on the virtual clock). CPU-bound work compares the clock with it (``pastDeadline``),
+    /// so a loop without Wait or a long evaluation stops even while every worker is busy and the
+    /// pool's deadline timer cannot run.
+    // Relaxed: stored once in the `.begin` job before the top frame runs; every frame that reads
+    // it was handed to its thread through the pool's queues after that store.
+    let deadline = Atomic<UInt64>(.max)
+    /// Bytes held by the variables of all scopes (§9.4: at most 10 MiB; see `VariableScope`).
+    // Relaxed: a counter, read only to check the limit. Concurrent branches may each pass the
+    // check before the other's bytes land, so the total can overshoot by what the running
+    // branches assign at once.
+    let variableByteCount = Atomic<Int>(0)
 
     init(program: Program, machine: StateMachine, executionArn: String, name: String, input: JSONValue,
          startMilliseconds: Int64, environment: ExecutionEnvironment, tasks: TaskInvoker,
@@ -152,4 +165,11 @@ final class ExecutionState: @unchecked Sendable {
     }
 
     var loggingEnabled: Bool { logSink != nil && logLevel != .off }
+
+    /// The execution's deadline has passed (reads the clock unless there is none).
+    var pastDeadline: Bool {
+        // Relaxed: see `deadline`.
+        let d = deadline.load(ordering: .relaxed)
+        return d != .max && DispatchTime.now().uptimeNanoseconds >= d
+    }
 }

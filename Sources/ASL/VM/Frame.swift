@@ -29,7 +29,8 @@ final class Frame: @unchecked Sendable {
     var worker = -1
     /// Engine clock at state entry (only kept when statistics are collected).
     var stateStartedAt: UInt64 = 0
-    var pendingAssign: [(String, JSONValue)] = []
+    /// Variables the current state assigns when it exits: name, value, measured size.
+    var pendingAssign: [(name: String, value: JSONValue, size: Int)] = []
     /// What the frame was waiting for, delivered by the driver before it runs again.
     var resume: Resume?
     /// A failure to report before running (e.g. a Map item selection error).
@@ -38,6 +39,8 @@ final class Frame: @unchecked Sendable {
     var inspection: StateInspection?
     /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
     var taskIsLegacyLambda = false
+    /// Counts down state transitions to the next ``Interpreter/checkpoint(_:)``.
+    var transitionsUntilCheck = Interpreter.transitionsPerCheck
 
     enum Resume {
         case task(Result<JSONValue, StatesError>)
@@ -70,7 +73,13 @@ final class Frame: @unchecked Sendable {
 }
 
 /// The children of a Parallel or Map state and how their results come back to the parent.
+/// Children are made lazily, at most ``maximumInFlight`` at a time, so memory follows what is
+/// running, not how many items wait.
 final class ChildGroup: @unchecked Sendable {
+    /// The most children of one group that exist at once, whatever `MaxConcurrency` says
+    /// (0 = "no limit"): AWS runs an inline Map's iterations up to 40 at a time
+    /// (ASL-REFERENCE §2.9). Nested fan-outs multiply: depth d holds at most 40^d frames.
+    static let maximumInFlight = 40
     let parent: Frame
     let count: Int
     let maxConcurrency: Int
@@ -78,7 +87,10 @@ final class ChildGroup: @unchecked Sendable {
     let isMap: Bool
     let makeChild: @Sendable (ChildGroup, Int) -> Frame
     /// Each child writes only its own slot; the parent reads them after `remaining` reaches zero.
-    private(set) var results: [JSONValue]
+    /// A raw buffer, not an `Array` property: concurrent children writing their slots through a
+    /// class's array property are conflicting accesses to the whole array (ThreadSanitizer
+    /// reports them), while distinct slots of one buffer are distinct memory.
+    private let results: UnsafeMutableBufferPointer<JSONValue>
 
     // acquiringAndReleasing: each child's slot write happens-before the decrement; the last
     // decrementer (which resumes the parent) therefore sees all slots.
@@ -96,13 +108,19 @@ final class ChildGroup: @unchecked Sendable {
          makeChild: @escaping @Sendable (ChildGroup, Int) -> Frame) {
         self.parent = parent
         self.count = count
-        self.maxConcurrency = maxConcurrency <= 0 ? count : min(maxConcurrency, count)
+        self.maxConcurrency = min(maxConcurrency <= 0 ? count : maxConcurrency, count, ChildGroup.maximumInFlight)
         self.toleratedFailures = toleratedFailures
         self.isMap = isMap
         self.makeChild = makeChild
-        self.results = Array(repeating: .null, count: count)
+        self.results = .allocate(capacity: count)
+        self.results.initialize(repeating: .null)
         self.remaining = Atomic(count)
         self.nextIndex = Atomic(0)
+    }
+
+    deinit {
+        results.deinitialize()
+        results.deallocate()
     }
 
     var isAborted: Bool { aborted.load(ordering: .acquiring) }
@@ -150,7 +168,7 @@ final class ChildGroup: @unchecked Sendable {
         let left = remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
         if left == 0 {
             if !resolved.exchange(true, ordering: .acquiringAndReleasing) {
-                parent.resume = .children(.success(results))
+                parent.resume = .children(.success(Array(results)))
                 return .resumeParent
             }
             return .more([])

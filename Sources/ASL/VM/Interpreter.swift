@@ -19,11 +19,22 @@ enum Suspension {
     case task(TaskRequest, TaskInvoker.Resolution, timeoutMilliseconds: Int64?, heartbeatMilliseconds: Int64?)
     /// Run these children; the group resumes the frame when they are done.
     case fork(ChildGroup, [Frame])
+    /// Let other work run, then continue (a long loop of states without Wait).
+    case yield
+    /// The execution's deadline passed while this frame ran.
+    case timedOut
+    /// The execution ended, or a sibling failed the group: drop the frame.
+    case abandoned
 }
 
 /// Executes ops for one frame until it finishes or must wait.
 enum Interpreter {
     static let payloadLimit = 262_144
+    /// State transitions a frame makes between looks at the clock and at its execution's end;
+    /// at each look it also yields its worker. One state transition costs well under a
+    /// microsecond unless it evaluates something (evaluators check the deadline themselves),
+    /// so a looping frame notices its deadline within a fraction of a millisecond.
+    static let transitionsPerCheck = 128
 
     static func run(_ f: Frame) -> Suspension {
         let program = f.execution.program
@@ -105,6 +116,8 @@ enum Interpreter {
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(s)].entry
+                    f.transitionsUntilCheck &-= 1
+                    if f.transitionsUntilCheck <= 0 { return checkpoint(f) }
                 case .end:
                     exit(f)
                     return .finished(f.output)
@@ -115,6 +128,8 @@ enum Interpreter {
                     f.raw = f.output
                     f.rawBound = f.outputBound
                     f.pc = program.states[Int(target)].entry
+                    f.transitionsUntilCheck &-= 1
+                    if f.transitionsUntilCheck <= 0 { return checkpoint(f) }
                 case .fail(let spec):
                     let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
                     let cause = try Bridge.failText(program.fails[Int(spec)].cause, frame: f)
@@ -124,9 +139,21 @@ enum Interpreter {
                 }
                 if let inspection = f.inspection { inspection.observe(op, f) }
             } catch {
+                // An evaluation cut short by the deadline (or failing after it) is a timeout,
+                // which Retry and Catch never see.
+                if f.execution.pastDeadline { return .timedOut }
                 if let s = handle(prefixed(error, f), in: f) { return s }
             }
         }
+    }
+
+    /// Every ``transitionsPerCheck`` transitions: stop at the deadline or when the execution
+    /// has ended elsewhere, else give the worker to whatever else is queued.
+    static func checkpoint(_ f: Frame) -> Suspension {
+        f.transitionsUntilCheck = transitionsPerCheck
+        if f.isAbandoned { return .abandoned }
+        if f.execution.pastDeadline { return .timedOut }
+        return .yield
     }
 
     /// Evaluation errors raised by a state's own processing carry AWS's location prefix.
@@ -161,14 +188,14 @@ enum Interpreter {
         if succeeded { f.execution.statistics?.succeeded(f) }
         let info = f.execution.program.states[f.state]
         let assigned = f.pendingAssign
-        for (name, value) in assigned { f.variables.set(name, value) }
+        for (name, value, size) in assigned { f.variables.set(name, value, size: size) }
         f.pendingAssign.removeAll(keepingCapacity: true)
         let output = f.output
         f.lastEventId = f.execution.event(info.kind.exitedEvent, previous: f.lastEventId, details: {
             var d: JSONObject = ["name": .string(info.name), "output": .string(output.description), "outputDetails": ["truncated": false]]
             if !assigned.isEmpty {
                 var vars = JSONObject()
-                for (k, v) in assigned { vars[k] = .string(v.description) }
+                for (k, v, _) in assigned { vars[k] = .string(v.description) }
                 d["assignedVariables"] = .object(vars)
                 d["assignedVariablesDetails"] = ["truncated": false]
             }
@@ -418,7 +445,38 @@ enum Interpreter {
             value = try Bridge.evaluate(template, frame: f, result: errorOutput == nil ? resultForJSONata(f) : nil, errorOutput: errorOutput, field: "Assign")
         }
         guard case .object(let o) = value else { return }
-        for (k, v) in o { f.pendingAssign.append((k, v)) }
+        try checkVariableLimits(o, f)
+    }
+
+    /// §9.4: a variable and one `Assign` block hold at most 256 KiB, all variables of the
+    /// execution at most 10 MiB; beyond, `States.DataLimitExceeded`. Queues the assignments.
+    static func checkVariableLimits(_ o: JSONObject, _ f: Frame) throws(StatesError) {
+        let name = f.execution.program.states[f.state].name
+        var block = 2
+        var replaced = 0
+        var queued: [(name: String, value: JSONValue, size: Int)] = []
+        queued.reserveCapacity(o.count)
+        for i in 0..<o.count {
+            let key = o.key(at: i)
+            let size = VariableLimits.size(of: o.value(at: i))
+            if size > VariableLimits.variableLimit {
+                throw StatesError(StatesError.dataLimitExceeded,
+                                  "The variable '\(key)' assigned by the state '\(name)' has a size of \(size) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for a variable.")
+            }
+            block += key.utf8.count + 4 + size
+            replaced += f.variables.size(of: key)
+            queued.append((key, o.value(at: i), size))
+        }
+        if block > VariableLimits.variableLimit {
+            throw StatesError(StatesError.dataLimitExceeded,
+                              "The Assign of the state '\(name)' has a size of \(block) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for one Assign.")
+        }
+        let total = f.execution.variableBytes - replaced + block
+        if total > VariableLimits.executionLimit {
+            throw StatesError(StatesError.dataLimitExceeded,
+                              "The state '\(name)' would bring the execution's variables to \(total) bytes, exceeding the maximum of \(VariableLimits.executionLimit) bytes for all variables of an execution.")
+        }
+        f.pendingAssign.append(contentsOf: queued)
     }
 
     // MARK: - Errors

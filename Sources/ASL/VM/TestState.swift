@@ -146,8 +146,8 @@ extension StateMachine {
             name: executionName, input: input, startMilliseconds: environment.wallClock(), environment: environment,
             tasks: TaskInvoker(handlers: configuration.resources, lambdaFunctions: configuration.lambdaFunctions, mocks: mocks),
             logSink: nil, logLevel: .off, includeExecutionData: false, roleArn: configuration.roleArn)
-        let scope = VariableScope(parent: nil)
-        for (k, v) in variables { scope.set(k, v) }
+        let scope = VariableScope(execution: execution)
+        for (k, v) in variables { scope.set(k, v, size: VariableLimits.size(of: v)) }
         let frame = Frame(execution: execution, state: index, input: input, variables: scope)
         let inspection = StateInspection()
         inspection.data.input = input
@@ -226,7 +226,11 @@ enum TestStateRunner {
         switch suspension {
         case .finished(let output): return .success(output)
         case .failed(let error): return .failure(error)
-        case .sleep: return nil
+        case .sleep, .yield: return nil
+        case .timedOut: return .failure(StatesError(StatesError.timeout, nil))
+        // Test-state runs children one at a time and stops at the first failure, so a frame is
+        // abandoned only when the execution ended: its deadline.
+        case .abandoned: return .failure(StatesError(StatesError.timeout, nil))
         case .task(let request, let resolution, _, _):
             guard case .async(let handler, let wrap) = resolution else { return nil }
             var request = request

@@ -113,6 +113,7 @@ struct ValidationPass {
             }
         }
         checkMachineBody(json, machine, scope: topLevel ? .top : .branch)
+        if topLevel { checkVariableScopes(machine, outer: []) }
     }
 
     mutating func checkMachineBody(_ json: JSONValue, _ machine: StateMachineDefinition, scope: Scope) {
