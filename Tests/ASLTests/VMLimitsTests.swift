@@ -28,27 +28,24 @@ let spinningLoop = """
         #expect(outcome.output == nil)
     }
 
-    @Test func spinningExecutionsDoNotStarveOthers() async throws {
+    @Test func spinningExecutionsDoNotStarveOthers() throws {
         // Two loops occupy both workers; a good execution submitted after them still finishes
-        // first (the loops yield their worker every few transitions).
+        // first (the loops yield their worker every few transitions). Started and awaited from
+        // this thread, not Swift's cooperative pool, which other tests may hold blocked.
         let machine = try StateMachine(definition: spinningLoop, name: "loop")
         var configuration = EngineConfiguration()
         configuration.workers = 2
         let engine = Engine(configuration)
         let order = Shared<[String]>([])
-        await withTaskGroup(of: Void.self) { group in
-            for (name, spin) in [("spin-1", true), ("spin-2", true)] {
-                group.addTask {
-                    let outcome = await engine.execute(machine, input: ["spin": .bool(spin)], name: name)
-                    order.update { $0.append("\(name):\(outcome.status.rawValue)") }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(100))
-                let outcome = await engine.execute(machine, input: ["spin": false], name: "good")
-                order.update { $0.append("good:\(outcome.status.rawValue)") }
+        let done = DispatchSemaphore(value: 0)
+        for (name, spin) in [("spin-1", true), ("spin-2", true), ("good", false)] {
+            if name == "good" { usleep(100_000) }
+            _ = engine.startWhenAdmitted(machine, input: ["spin": .bool(spin)], name: name) { outcome in
+                order.update { $0.append("\(name):\(outcome.status.rawValue)") }
+                done.signal()
             }
         }
+        for _ in 0..<3 { done.wait() }
         let finished = order.update { $0 }
         #expect(finished.first == "good:SUCCEEDED")
         #expect(Set(finished.dropFirst()) == ["spin-1:TIMED_OUT", "spin-2:TIMED_OUT"])
