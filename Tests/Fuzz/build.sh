@@ -10,7 +10,8 @@ cd "$(dirname "$0")/../.."
 out=.build/fuzz
 mkdir -p "$out"
 opt="${1:--O}"
-flags=(-sanitize=fuzzer,address -parse-as-library -enable-testing -g "$opt" -swift-version 6 -I "$out")
+# -package-name: the modules share `package` declarations, as SwiftPM builds them.
+flags=(-sanitize=fuzzer,address -parse-as-library -enable-testing -g "$opt" -swift-version 6 -package-name aslx -I "$out")
 
 # Dependency order: each module is a static library plus its .swiftmodule. A module is
 # rebuilt when a source is newer than its stamp or when a module before it was rebuilt.
