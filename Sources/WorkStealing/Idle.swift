@@ -8,6 +8,7 @@ import Synchronization
 /// or, if it is the last searcher and finds nothing, it re-checks every queue after leaving the
 /// searching state and before blocking. Documentation/Scheduler.md has the full argument for why
 /// no wake-up is lost.
+@usableFromInline
 final class Idle: Sendable {
     /// `unparked << 16 | searching`. Every change is made under `sleepers`' lock except the
     /// searching increments and decrements of running workers; all accesses are sequentially
@@ -37,10 +38,11 @@ final class Idle: Sendable {
     private static func unparked(_ s: UInt64) -> Int { Int(s >> 16) }
 
     /// Number of workers that are not parked (snapshot).
-    var unparkedCount: Int { Idle.unparked(state.load(ordering: .sequentiallyConsistent)) }
+    @usableFromInline var unparkedCount: Int { Idle.unparked(state.load(ordering: .sequentiallyConsistent)) }
 
     /// Tries to become a searcher; fails when half the workers already search. (The check and the
     /// increment are separate, so the cap is approximate, as in tokio.)
+    @usableFromInline
     func transitionToSearching() -> Bool {
         let s = state.load(ordering: .sequentiallyConsistent)
         if 2 * Idle.searching(s) >= numWorkers { return false }
@@ -50,6 +52,7 @@ final class Idle: Sendable {
 
     /// Stops searching because work was found. Returns true if this was the last searcher, in which
     /// case the caller must wake another worker: there may be more work than it found.
+    @usableFromInline
     func transitionFromSearching() -> Bool {
         let previous = state.subtract(1, ordering: .sequentiallyConsistent).oldValue
         return Idle.searching(previous) == 1
@@ -57,6 +60,7 @@ final class Idle: Sendable {
 
     /// Records `worker` as parked. Returns whether it was the last searcher and how many workers
     /// are still unparked. The caller then re-checks for work before blocking.
+    @usableFromInline
     func transitionToParked(_ worker: Int, isSearching: Bool) -> (lastSearcher: Bool, unparked: Int) {
         sleepers.withLock { s in
             let decrement = Idle.unparkedOne + (isSearching ? 1 : 0)
@@ -67,12 +71,14 @@ final class Idle: Sendable {
     }
 
     /// Whether a notifier should wake someone: nobody searches and somebody is parked.
+    @usableFromInline
     func shouldWakeForWork() -> Bool {
         let s = state.load(ordering: .sequentiallyConsistent)
         return Idle.searching(s) == 0 && Idle.unparked(s) < numWorkers
     }
 
     /// Unparks one worker as a searcher, if the condition still holds under the lock.
+    @usableFromInline
     func wakeOneForWork() -> Int? {
         sleepers.withLock { s in
             let st = state.load(ordering: .sequentiallyConsistent)
@@ -84,6 +90,7 @@ final class Idle: Sendable {
     }
 
     /// Unparks any one parked worker (not as a searcher); used to hand over timer duty.
+    @usableFromInline
     func wakeAny() -> Int? {
         sleepers.withLock { s in
             guard let worker = s.parked.popLast() else { return nil }
@@ -93,6 +100,7 @@ final class Idle: Sendable {
     }
 
     /// Unparks every parked worker (shutdown, termination).
+    @usableFromInline
     func wakeAll() -> [Int] {
         sleepers.withLock { s in
             let all = s.parked
@@ -105,6 +113,7 @@ final class Idle: Sendable {
     /// Called by `worker` after its `park()` returned. If it is still listed (timeout, spurious
     /// wake-up, or it chose not to block) it unlists itself. Returns whether it now counts as a
     /// searcher (it does when `wakeOneForWork` woke it).
+    @usableFromInline
     func returnFromPark(_ worker: Int) -> Bool {
         sleepers.withLock { s in
             if let i = s.parked.firstIndex(of: worker) {

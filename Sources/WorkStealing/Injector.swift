@@ -7,14 +7,19 @@ import Synchronization
 /// off the hot path (workers run from their local queues and look here only every
 /// `Worker.globalQueueInterval` jobs or when their queue is empty), and `count` lets them skip the
 /// lock when it is empty.
+@usableFromInline
 final class Injector<Job: Sendable>: Sendable {
-    private struct Queue {
+    @usableFromInline
+    struct Queue {
         /// Older jobs, newest first (pop from the end).
-        var front: [Job] = []
+        @usableFromInline var front: [Job] = []
         /// Newer jobs, oldest first.
-        var back: [Job] = []
-        var count: Int { front.count + back.count }
+        @usableFromInline var back: [Job] = []
+        @inlinable var count: Int { front.count + back.count }
 
+        @usableFromInline init() {}
+
+        @inlinable
         mutating func pop() -> Job? {
             if front.isEmpty {
                 if back.isEmpty { return nil }
@@ -25,21 +30,22 @@ final class Injector<Job: Sendable>: Sendable {
         }
     }
 
-    private let queue = Locked(Queue())
+    @usableFromInline let queue = Locked(Queue())
     /// Mirror of the queue's length, stored under the lock. Loaded without the lock as a hint, and
     /// by the pre-park re-check, which pairs it with the sequentially consistent fences of
     /// `PoolCore.notifyParked` and `Worker.park` (see Documentation/Scheduler.md).
-    private let length = Atomic<Int>(0)
+    @usableFromInline let length = Atomic<Int>(0)
 
-    init() {}
+    @usableFromInline init() {}
 
-    var count: Int {
+    @inlinable var count: Int {
         // Acquiring: pairs with the releasing store under the lock; a hint only.
         length.load(ordering: .acquiring)
     }
 
-    var isEmpty: Bool { count == 0 }
+    @inlinable var isEmpty: Bool { count == 0 }
 
+    @inlinable
     func push(_ job: Job) {
         queue.withLock { q in
             q.back.append(job)
@@ -49,6 +55,7 @@ final class Injector<Job: Sendable>: Sendable {
         }
     }
 
+    @inlinable
     func push<S: Sequence<Job>>(contentsOf jobs: S) {
         queue.withLock { q in
             q.back.append(contentsOf: jobs)
@@ -56,6 +63,7 @@ final class Injector<Job: Sendable>: Sendable {
         }
     }
 
+    @inlinable
     func pop() -> Job? {
         if isEmpty { return nil }
         return queue.withLock { q in
@@ -67,6 +75,7 @@ final class Injector<Job: Sendable>: Sendable {
 
     /// Takes up to `limit` jobs: returns the first and appends the rest to `local` (which has room
     /// for `limit - 1`), so a worker refills its queue with one lock round-trip.
+    @inlinable
     func pop(into local: LocalQueue<Job>, limit: Int) -> Job? {
         if isEmpty || limit < 1 { return nil }
         return queue.withLock { q in
@@ -84,6 +93,7 @@ final class Injector<Job: Sendable>: Sendable {
     }
 
     /// Empties the queue (used by `shutdownNow` after the workers are joined).
+    @usableFromInline
     func drain() -> [Job] {
         queue.withLock { q in
             var all: [Job] = []

@@ -20,23 +20,25 @@ import Synchronization
 /// `tail`, before the releasing store of `tail` that publishes it; it is moved out only by the one
 /// party (owner pop or a thief) whose compare-and-swap on `head` claimed it. The owner reuses a slot
 /// only after observing (acquiring load of `head`) the thief's releasing store that gives it back.
+@usableFromInline
 final class QueueBuffer<Job: Sendable>: @unchecked Sendable {
-    let capacity: UInt32
-    let mask: UInt32
-    let slots: UnsafeMutablePointer<Job>
+    @usableFromInline let capacity: UInt32
+    @usableFromInline let mask: UInt32
+    @usableFromInline let slots: UnsafeMutablePointer<Job>
     /// `steal << 32 | real`. Written by the owner (pop, overflow) and thieves (claim, release).
-    let head = Atomic<UInt64>(0)
+    @usableFromInline let head = Atomic<UInt64>(0)
     /// One past the last initialised slot. Stored only by the owner; loaded by thieves.
-    let tail = Atomic<UInt32>(0)
+    @usableFromInline let tail = Atomic<UInt32>(0)
 
     #if DEBUG
     /// Test seam: runs in `Stealer.steal(into:)` after the claim on `head` succeeded and before the
     /// claimed slots are moved. Set it before any thread touches the queue.
-    nonisolated(unsafe) var _afterStealClaim: (() -> Void)?
+    @usableFromInline nonisolated(unsafe) var _afterStealClaim: (() -> Void)?
     #endif
 
     /// - Parameter startIndex: where `head` and `tail` start; tests use values near `UInt32.max`
     ///   to exercise wrap-around.
+    @usableFromInline
     init(capacity: Int, startIndex: UInt32 = 0) {
         precondition(capacity >= 2 && capacity <= 1 << 30 && capacity & (capacity - 1) == 0,
                      "local queue capacity must be a power of two in 2...2^30")
@@ -59,16 +61,16 @@ final class QueueBuffer<Job: Sendable>: @unchecked Sendable {
         slots.deallocate()
     }
 
-    @inline(__always) func slot(_ index: UInt32) -> UnsafeMutablePointer<Job> {
+    @inlinable @inline(__always) func slot(_ index: UInt32) -> UnsafeMutablePointer<Job> {
         slots + Int(index & mask)
     }
 }
 
-@inline(__always) func packHead(steal: UInt32, real: UInt32) -> UInt64 {
+@inlinable @inline(__always) func packHead(steal: UInt32, real: UInt32) -> UInt64 {
     UInt64(steal) << 32 | UInt64(real)
 }
 
-@inline(__always) func unpackHead(_ head: UInt64) -> (steal: UInt32, real: UInt32) {
+@inlinable @inline(__always) func unpackHead(_ head: UInt64) -> (steal: UInt32, real: UInt32) {
     (UInt32(truncatingIfNeeded: head >> 32), UInt32(truncatingIfNeeded: head))
 }
 
@@ -76,20 +78,22 @@ final class QueueBuffer<Job: Sendable>: @unchecked Sendable {
 
 /// The owner's end of a worker's run queue: push and pop, FIFO. Only the owning worker thread may
 /// use it (it is deliberately not `Sendable`); thieves go through a `Stealer`.
+@usableFromInline
 struct LocalQueue<Job: Sendable> {
-    let buffer: QueueBuffer<Job>
+    @usableFromInline let buffer: QueueBuffer<Job>
 
+    @usableFromInline
     init(capacity: Int, startIndex: UInt32 = 0) {
         buffer = QueueBuffer(capacity: capacity, startIndex: startIndex)
     }
 
-    var capacity: Int { Int(buffer.capacity) }
+    @inlinable var capacity: Int { Int(buffer.capacity) }
 
     /// A thief's handle on this queue.
-    var stealer: Stealer<Job> { Stealer(buffer: buffer) }
+    @usableFromInline var stealer: Stealer<Job> { Stealer(buffer: buffer) }
 
     /// Jobs in the ring, including ones a thief has claimed but not yet moved out.
-    var count: Int {
+    @inlinable var count: Int {
         // Acquiring: pairs with thieves' releasing CAS on `head`; only a snapshot.
         let (steal, _) = unpackHead(buffer.head.load(ordering: .acquiring))
         // Relaxed: only this (owner) thread stores `tail`.
@@ -97,15 +101,16 @@ struct LocalQueue<Job: Sendable> {
     }
 
     /// Free slots the owner could fill without overflowing.
-    var remainingSlots: Int { capacity - count }
+    @inlinable var remainingSlots: Int { capacity - count }
 
-    var isEmpty: Bool {
+    @inlinable var isEmpty: Bool {
         let (_, real) = unpackHead(buffer.head.load(ordering: .acquiring))
         return real == buffer.tail.load(ordering: .relaxed)
     }
 
     /// Appends `job`. When the ring is full, half of it plus `job` move to `injector` in one batch;
     /// when a thief is mid-steal (so space is about to appear), `job` alone goes to `injector`.
+    @inlinable
     func push(_ job: Job, overflow injector: Injector<Job>) {
         let b = buffer
         while true {
@@ -133,7 +138,8 @@ struct LocalQueue<Job: Sendable> {
 
     /// Moves the older half of a full ring plus `job` into the injector. Fails if a thief's claim
     /// changed `head` first.
-    private func pushOverflow(_ job: Job, real: UInt32, tail: UInt32, injector: Injector<Job>) -> Bool {
+    @usableFromInline
+    func pushOverflow(_ job: Job, real: UInt32, tail: UInt32, injector: Injector<Job>) -> Bool {
         let b = buffer
         let half = b.capacity / 2
         precondition(tail &- real == b.capacity, "overflow of a queue that is not full")
@@ -156,6 +162,7 @@ struct LocalQueue<Job: Sendable> {
     }
 
     /// Appends jobs known to fit (the caller checked `remainingSlots`) with one publishing store.
+    @inlinable
     func pushBatch<S: Sequence<Job>>(_ jobs: S) {
         let b = buffer
         // Relaxed: only this thread stores `tail`.
@@ -172,6 +179,7 @@ struct LocalQueue<Job: Sendable> {
     }
 
     /// Takes the oldest job, or nil when the ring is empty (or only holds jobs a thief claimed).
+    @inlinable
     func pop() -> Job? {
         let b = buffer
         // Acquiring: pairs with thieves' releasing CAS on `head`.

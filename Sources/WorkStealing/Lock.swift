@@ -14,14 +14,21 @@ import Darwin
 /// scheduler tests can run clean under `--sanitize=thread`. The locks here are off the hot path
 /// (injector, sleepers list, timer wheel), so the difference in cost does not matter.
 ///
+/// The value lives behind a pointer rather than in a stored property: `withLock` hands the body an
+/// `inout` access to it, which on a class property would be a dynamic exclusivity check on every
+/// lock (release builds keep those checks). The mutex already makes the access exclusive.
+///
 /// `@unchecked Sendable`: `value` is only accessed between `pthread_mutex_lock` and
 /// `pthread_mutex_unlock` of `mutex`.
+@usableFromInline
 final class Locked<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let value: UnsafeMutablePointer<Value>
 
+    @usableFromInline
     init(_ value: Value) {
-        self.value = value
+        self.value = .allocate(capacity: 1)
+        self.value.initialize(to: value)
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let result = pthread_mutex_init(mutex, nil)
@@ -32,20 +39,22 @@ final class Locked<Value>: @unchecked Sendable {
         pthread_mutex_destroy(mutex)
         mutex.deinitialize(count: 1)
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 
     /// Runs `body` if the lock is free right now; nil if another thread holds it.
-    @inline(__always)
+    @inlinable @inline(__always)
     func withLockIfAvailable<R>(_ body: (inout Value) throws -> R) rethrows -> R? {
         if pthread_mutex_trylock(mutex) != 0 { return nil }
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 }

@@ -14,6 +14,7 @@ import Synchronization
 /// `notified`, and signals the semaphore exactly when it replaced `parked`. So the semaphore's count
 /// never exceeds one, and an unpark that lands anywhere between "decided to park" and "blocked" is
 /// not lost: either `park()` sees `notified` in its CAS, or `unpark()` sees `parked` and signals.
+@usableFromInline
 final class Parker: Sendable {
     private static let empty = 0
     private static let parked = 1
@@ -31,6 +32,7 @@ final class Parker: Sendable {
 
     /// Blocks until `unpark()` is called (possibly before this call) or `timeout` nanoseconds pass.
     /// May also return early; callers re-check their condition.
+    @usableFromInline
     func park(timeout: UInt64? = nil) {
         // Acquiring-and-releasing: acquiring pairs with the releasing exchange in `unpark`, so what
         // the unparker wrote before unparking (the job it pushed) is visible to us.
@@ -70,6 +72,7 @@ final class Parker: Sendable {
     }
 
     /// Wakes the owner if it is parked, or makes its next `park()` return immediately.
+    @usableFromInline
     func unpark() {
         // Acquiring-and-releasing: releasing publishes the caller's earlier writes (the pushed job)
         // to the parked thread's acquiring loads of `state`.

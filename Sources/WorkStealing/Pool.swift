@@ -36,9 +36,9 @@ import Synchronization
 /// `shutdownNow()` must not be called from a job (they wait for the workers to exit).
 /// Documentation/Scheduler.md describes the design.
 public final class WorkStealingPool<Job: Sendable>: Sendable {
-    let core: PoolCore<Job>
+    @usableFromInline let core: PoolCore<Job>
     /// Worker thread handles; emptied by the first `shutdown` / `shutdownNow`.
-    private let threads = Locked<[pthread_t]>([])
+    @usableFromInline let threads = Locked<[pthread_t]>([])
 
     /// Starts the workers.
     ///
@@ -48,6 +48,7 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
     ///     When a ring is full, half of it moves to the global queue. tokio uses 256.
     ///   - clock: `.system` (real time) or `.virtual` (jumps to the next timer when idle).
     ///   - run: runs one job on a worker thread. The context spawns jobs onto that worker's queue.
+    @inlinable
     public convenience init(
         workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         localCapacity: Int = 256,
@@ -60,6 +61,7 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
 
     /// The designated initialiser; `beforeBlock` is a DEBUG-only test seam (see
     /// `PoolCore._beforeBlock`) that must be set before the threads start.
+    @inlinable
     init(workers: Int, localCapacity: Int, clock: PoolClock,
          beforeBlock: ((Int) -> Void)?,
          run: @escaping @Sendable (Job, WorkerContext<Job>) -> Void) {
@@ -89,14 +91,15 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
     }
 
     /// Number of worker threads.
-    public var workerCount: Int { core.workerCount }
+    @inlinable public var workerCount: Int { core.workerCount }
 
     /// The pool's clock in nanoseconds (0 when the pool was created).
-    public var now: UInt64 { core.clock.now }
+    @inlinable public var now: UInt64 { core.clock.now }
 
     /// Queues `job` to run on some worker. Callable from any thread, including from jobs
     /// (though a job should prefer `WorkerContext.spawn(_:)`). Must not be called after
     /// `shutdown()` or `shutdownNow()` has begun, except from jobs of this pool during `shutdown()`.
+    @inlinable
     public func submit(_ job: Job) {
         precondition(!core.terminated.load(ordering: .relaxed) && !core.aborted.load(ordering: .relaxed),
                      "submit after the pool shut down")
@@ -109,14 +112,14 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
     /// slab entry; no thread waits for it. Timers fire in deadline order with 1 ms resolution.
     ///
     /// - Returns: a handle for `cancel(_:)`.
-    @discardableResult
+    @inlinable @discardableResult
     public func schedule(_ job: Job, at deadline: UInt64) -> TimerHandle {
         core.schedule(job, at: deadline)
     }
 
     /// Cancels a pending timer. Returns true if the job will not run, false if it already fired
     /// (or was cancelled before).
-    @discardableResult
+    @inlinable @discardableResult
     public func cancel(_ timer: TimerHandle) -> Bool {
         core.cancel(timer)
     }
@@ -177,13 +180,15 @@ public final class WorkStealingPool<Job: Sendable>: Sendable {
 
 // MARK: - Threads
 
-private final class ThreadBody {
+@usableFromInline
+final class ThreadBody {
     let body: () -> Void
-    init(_ body: @escaping () -> Void) { self.body = body }
+    @usableFromInline init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 /// Starts a joinable thread. (Foundation's `Thread` cannot be joined.)
-private func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+@usableFromInline
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
     let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
     #if canImport(Glibc)
     var thread = pthread_t()

@@ -36,6 +36,7 @@ public struct PoolClock: Sendable, Hashable {
 }
 
 /// The pool's running clock.
+@usableFromInline
 final class ClockState: Sendable {
     let kind: PoolClock.Kind
     private let origin: UInt64
@@ -49,9 +50,9 @@ final class ClockState: Sendable {
         origin = clock.kind == .system ? ClockState.monotonicNanoseconds() : 0
     }
 
-    var isVirtual: Bool { kind == .virtual }
+    @usableFromInline var isVirtual: Bool { kind == .virtual }
 
-    var now: UInt64 {
+    @usableFromInline var now: UInt64 {
         switch kind {
         case .system: return ClockState.monotonicNanoseconds() &- origin
         case .virtual: return virtualNow.load(ordering: .acquiring) // pairs with the store below
@@ -59,6 +60,7 @@ final class ClockState: Sendable {
     }
 
     /// Moves the virtual clock forward to `time` (never backward).
+    @usableFromInline
     func advanceVirtual(to time: UInt64) {
         precondition(kind == .virtual)
         // Relaxed load: only the timer-lock holder stores, and we hold it.

@@ -1,51 +1,53 @@
 import Synchronization
 
 /// State shared by the pool handle and all its workers.
+@usableFromInline
 final class PoolCore<Job: Sendable>: Sendable {
-    let workerCount: Int
-    let localCapacity: Int
-    let stealers: [Stealer<Job>]
-    let parkers: [Parker]
-    let injector = Injector<Job>()
-    let idle: Idle
-    let clock: ClockState
-    let run: @Sendable (Job, WorkerContext<Job>) -> Void
+    @usableFromInline let workerCount: Int
+    @usableFromInline let localCapacity: Int
+    @usableFromInline let stealers: [Stealer<Job>]
+    @usableFromInline let parkers: [Parker]
+    @usableFromInline let injector = Injector<Job>()
+    @usableFromInline let idle: Idle
+    @usableFromInline let clock: ClockState
+    @usableFromInline let run: @Sendable (Job, WorkerContext<Job>) -> Void
 
     // MARK: Timers
 
     /// Timer wheel in ticks of `tickNanos`.
-    let timers: Locked<TimerQueue<Job>>
+    @usableFromInline let timers: Locked<TimerQueue<Job>>
     /// Nanosecond time of the wheel's next expiry, `.max` if no slot is occupied. Stored under the
     /// `timers` lock. Workers load it (relaxed) between jobs as a hint; the timer driver and
     /// `schedule` use it in a store-then-load handshake with `driverWakeAt`, hence sequentially
     /// consistent stores.
-    let nextTimerNanos = Atomic<UInt64>(.max)
+    @usableFromInline let nextTimerNanos = Atomic<UInt64>(.max)
     /// Live timers; stored under the `timers` lock, read as a hint by parking workers.
-    let pendingTimers = Atomic<Int>(0)
+    @usableFromInline let pendingTimers = Atomic<Int>(0)
     /// Index of the worker parked with a timeout to drive the timers (system clock only), or -1.
-    let driver = Atomic<Int>(-1)
+    @usableFromInline let driver = Atomic<Int>(-1)
     /// When the driver will wake (`.max` if none or not yet known). Sequentially consistent; see
     /// `schedule` and `Worker.parkAsTimerDriver`.
-    let driverWakeAt = Atomic<UInt64>(.max)
+    @usableFromInline let driverWakeAt = Atomic<UInt64>(.max)
 
     /// Tick length: 1 ms.
-    static var tickNanos: UInt64 { 1_000_000 }
+    @inlinable static var tickNanos: UInt64 { 1_000_000 }
 
     // MARK: Lifecycle
 
     /// Set by `shutdown()`: the last worker to go idle with no work and no timers ends the pool.
-    let shuttingDown = Atomic<Bool>(false)
+    @usableFromInline let shuttingDown = Atomic<Bool>(false)
     /// Set by the worker that observed termination; every worker then exits.
-    let terminated = Atomic<Bool>(false)
+    @usableFromInline let terminated = Atomic<Bool>(false)
     /// Set by `shutdownNow()`: workers exit after their current job.
-    let aborted = Atomic<Bool>(false)
+    @usableFromInline let aborted = Atomic<Bool>(false)
 
     #if DEBUG
     /// Test seam: runs on a worker after it re-checked for work and decided to block, just before
     /// it blocks. Set through the internal pool initialiser, before the threads start.
-    nonisolated(unsafe) var _beforeBlock: ((Int) -> Void)?
+    @usableFromInline nonisolated(unsafe) var _beforeBlock: ((Int) -> Void)?
     #endif
 
+    @usableFromInline
     init(workers: Int, localCapacity: Int, clock: PoolClock,
          run: @escaping @Sendable (Job, WorkerContext<Job>) -> Void) {
         precondition(workers >= 1, "a pool needs at least one worker")
@@ -62,6 +64,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     // MARK: - Wake-ups
 
     /// Wakes a parked worker to look for work just made available, unless someone is searching.
+    @usableFromInline
     func notifyParked() {
         // Sequentially consistent fence: the job was pushed (tail store / injector lock) before it;
         // the idle state is read after it. Pairs with the fence in `Worker.park`, which records the
@@ -75,6 +78,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     }
 
     /// Whether any queue holds a job (snapshot).
+    @usableFromInline
     func anyWorkVisible() -> Bool {
         if !injector.isEmpty { return true }
         return stealers.contains { !$0.isEmpty }
@@ -82,11 +86,13 @@ final class PoolCore<Job: Sendable>: Sendable {
 
     // MARK: - Timers
 
+    @inlinable
     static func ceilTick(_ nanos: UInt64) -> UInt64 {
         nanos / tickNanos + (nanos % tickNanos == 0 ? 0 : 1)
     }
 
     /// Refreshes the lock-free hints. Call with the `timers` lock held.
+    @inlinable
     func updateTimerHints(_ wheel: borrowing TimerQueue<Job>) {
         let next = wheel.nextExpiration().map { $0.tick &* PoolCore.tickNanos } ?? .max
         // Sequentially consistent: half of the store-then-load handshake with `driverWakeAt`.
@@ -95,6 +101,7 @@ final class PoolCore<Job: Sendable>: Sendable {
         pendingTimers.store(wheel.count, ordering: .releasing)
     }
 
+    @inlinable
     func schedule(_ job: Job, at deadline: UInt64) -> TimerHandle {
         let tick = PoolCore.ceilTick(deadline)
         let key: TimerWheel.Key? = timers.withLock { wheel in
@@ -112,7 +119,8 @@ final class PoolCore<Job: Sendable>: Sendable {
     }
 
     /// Makes sure some worker will notice a timer due at `nanos`.
-    private func wakeTimerDriverIfNeeded(for nanos: UInt64) {
+    @usableFromInline
+    func wakeTimerDriverIfNeeded(for nanos: UInt64) {
         // Sequentially consistent fence: the timer hints were stored (under the lock) before it;
         // the idle state is read after it. Pairs with the fence in `Worker.park`, after which a
         // parking worker reads `pendingTimers`: either it sees this timer (and drives the timers
@@ -140,6 +148,7 @@ final class PoolCore<Job: Sendable>: Sendable {
         }
     }
 
+    @inlinable
     func cancel(_ handle: TimerHandle) -> Bool {
         if handle == .alreadyDue { return false }
         return timers.withLock { wheel in
@@ -151,6 +160,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     }
 
     /// Fires the timers due by now, if no other worker is doing so.
+    @inlinable
     func pollTimers() {
         let nowTick = clock.now / PoolCore.tickNanos
         let fired: [Job]? = timers.withLockIfAvailable { wheel in
@@ -166,7 +176,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     }
 
     /// The cheap check made between jobs.
-    @inline(__always) func pollTimersIfDue() {
+    @inlinable @inline(__always) func pollTimersIfDue() {
         // Relaxed: a hint; a stale value only delays the poll to the next check.
         let next = nextTimerNanos.load(ordering: .relaxed)
         if next != .max && clock.now >= next { pollTimers() }
@@ -174,6 +184,7 @@ final class PoolCore<Job: Sendable>: Sendable {
 
     /// Virtual clock: jumps to the earliest timer and fires it (and any others due then).
     /// Called by the last worker to go idle.
+    @usableFromInline
     func advanceVirtualClock() {
         let fired: [Job] = timers.withLock { wheel in
             var fired: [Job] = []
@@ -193,6 +204,7 @@ final class PoolCore<Job: Sendable>: Sendable {
     // MARK: - Shutdown
 
     /// Ends the pool: called by the last worker to go idle during shutdown.
+    @usableFromInline
     func terminate() {
         // Sequentially consistent: every worker checks it after its fence in `Worker.park`.
         terminated.store(true, ordering: .sequentiallyConsistent)

@@ -1,6 +1,7 @@
 import Synchronization
 
 /// The outcome of one steal attempt.
+@usableFromInline
 enum StealResult<Job> {
     /// The victim had nothing to take (or the thief's own queue had no room for half of it).
     case empty
@@ -11,11 +12,14 @@ enum StealResult<Job> {
 }
 
 /// A thief's handle on another worker's `LocalQueue`. Any thread may hold one.
+@usableFromInline
 struct Stealer<Job: Sendable>: Sendable {
-    let buffer: QueueBuffer<Job>
+    @usableFromInline let buffer: QueueBuffer<Job>
+
+    @usableFromInline init(buffer: QueueBuffer<Job>) { self.buffer = buffer }
 
     /// Whether the victim looks empty (a snapshot, used by the re-check before parking).
-    var isEmpty: Bool {
+    @inlinable var isEmpty: Bool {
         // Acquiring on both: pairs with the owner's releasing store of `tail` and the releasing
         // CASes on `head`, so a non-empty answer is backed by initialised slots.
         let (_, real) = unpackHead(buffer.head.load(ordering: .acquiring))
@@ -24,6 +28,7 @@ struct Stealer<Job: Sendable>: Sendable {
 
     /// Steals half (rounded up) of the victim's jobs into `destination`, which must be the calling
     /// thread's own queue, and returns one of them to run.
+    @inlinable
     func steal(into destination: LocalQueue<Job>) -> StealResult<Job> {
         let dst = destination.buffer
         // Relaxed: the calling thread owns `destination` and is the only writer of its `tail`.

@@ -1,10 +1,15 @@
 /// Identifies a timer created by `WorkStealingPool.schedule(_:at:)`, for `cancel(_:)`.
 public struct TimerHandle: Hashable, Sendable {
-    let index: UInt32
-    let generation: UInt32
+    @usableFromInline let index: UInt32
+    @usableFromInline let generation: UInt32
+
+    @usableFromInline init(index: UInt32, generation: UInt32) {
+        self.index = index
+        self.generation = generation
+    }
 
     /// The handle of a timer whose deadline had already passed: its job was submitted at once.
-    static let alreadyDue = TimerHandle(index: .max, generation: 0)
+    @usableFromInline static let alreadyDue = TimerHandle(index: .max, generation: 0)
 }
 
 /// A hierarchical timing wheel (tokio's `runtime/time/wheel`), not thread-safe: the pool keeps it
@@ -22,18 +27,25 @@ public struct TimerHandle: Hashable, Sendable {
 /// and lazily skipped keys would pile up for those 5 minutes).
 ///
 /// The wheel is deliberately not generic: it deals in slab indices, and `TimerQueue` keeps the
-/// jobs. The pool is generic over its job type and is instantiated in other modules, where its code
-/// runs unspecialised; a generic wheel made every cascade step go through value witnesses (100,000
-/// timers due on one tick took ~70 ms to fire), while this one cascades in concrete code.
+/// jobs. Its code is compiled once, here, and cascades in concrete code; only `TimerQueue` is
+/// `@inlinable` and specialised for the client's job type. (A generic wheel running unspecialised
+/// made every cascade step go through value witnesses: 100,000 timers due on one tick took ~70 ms.)
+@usableFromInline
 struct TimerWheel {
     static var levels: Int { 6 }
     static var slotsPerLevel: Int { 64 }
     /// 64^6 ticks: the furthest a deadline may lie beyond `elapsed`.
     static var maxDuration: UInt64 { 1 << 36 }
 
+    @usableFromInline
     struct Key {
-        var index: UInt32
-        var generation: UInt32
+        @usableFromInline var index: UInt32
+        @usableFromInline var generation: UInt32
+
+        @usableFromInline init(index: UInt32, generation: UInt32) {
+            self.index = index
+            self.generation = generation
+        }
     }
 
     private struct Entry {
@@ -53,10 +65,11 @@ struct TimerWheel {
     private var occupied: [UInt64]
 
     /// Every tick up to and including this one has been processed.
-    private(set) var elapsed: UInt64
+    @usableFromInline private(set) var elapsed: UInt64
     /// Live (not fired, not cancelled) timers.
-    private(set) var count = 0
+    @usableFromInline private(set) var count = 0
 
+    @usableFromInline
     init(startTick: UInt64) {
         elapsed = startTick
         slots = Array(repeating: [], count: Self.levels * Self.slotsPerLevel)
@@ -66,6 +79,7 @@ struct TimerWheel {
     /// Adds a timer for `tick`. Returns nil when `tick <= elapsed`: the caller must run it now.
     /// The key's `index` is a slab slot in `0..<slabSize`, reused after the timer fires or is
     /// cancelled.
+    @usableFromInline
     mutating func insert(tick: UInt64) -> Key? {
         if tick <= elapsed { return nil }
         let when = min(tick, elapsed + Self.maxDuration - 1)
@@ -91,6 +105,7 @@ struct TimerWheel {
     var slabSize: Int { entries.count }
 
     /// Removes a pending timer. False if it already fired or was cancelled.
+    @usableFromInline
     mutating func cancel(_ key: Key) -> Bool {
         guard Int(key.index) < entries.count,
               entries[Int(key.index)].generation == key.generation,
@@ -102,6 +117,7 @@ struct TimerWheel {
 
     /// The tick at which `poll` next has work to do (a timer fires or a slot cascades), or nil if
     /// no slot is occupied. Never earlier than `elapsed`.
+    @usableFromInline
     func nextExpiration() -> (level: Int, slot: Int, tick: UInt64)? {
         for level in 0..<Self.levels where occupied[level] != 0 {
             let slotRange = Self.slotRange(level)
@@ -125,6 +141,7 @@ struct TimerWheel {
     /// Advances to `now`, appending the slab index of every timer with a tick `<= now` to `fired`
     /// in deadline order (timers due on the same tick come out in no particular order). The
     /// indices are free for reuse once this returns.
+    @usableFromInline
     mutating func poll(now: UInt64, into fired: inout [UInt32]) {
         while let expiration = nextExpiration(), expiration.tick <= now {
             let slotIndex = expiration.level * Self.slotsPerLevel + expiration.slot
@@ -147,6 +164,7 @@ struct TimerWheel {
     }
 
     /// Removes every pending timer and returns their slab indices (shutdown).
+    @usableFromInline
     mutating func drain() -> [UInt32] {
         var jobs: [UInt32] = []
         for i in entries.indices where entries[i].live {
@@ -202,19 +220,22 @@ struct TimerWheel {
 }
 
 /// A `TimerWheel` plus the jobs of its timers, indexed by slab slot.
+@usableFromInline
 struct TimerQueue<Job> {
-    private(set) var wheel: TimerWheel
-    private var jobs: [Job?] = []
+    @usableFromInline var wheel: TimerWheel
+    @usableFromInline var jobs: [Job?] = []
 
+    @usableFromInline
     init(startTick: UInt64) {
         wheel = TimerWheel(startTick: startTick)
     }
 
-    var count: Int { wheel.count }
+    @inlinable var count: Int { wheel.count }
     var elapsed: UInt64 { wheel.elapsed }
-    func nextExpiration() -> (level: Int, slot: Int, tick: UInt64)? { wheel.nextExpiration() }
+    @inlinable func nextExpiration() -> (level: Int, slot: Int, tick: UInt64)? { wheel.nextExpiration() }
 
     /// Adds `job` to run at `tick`; nil (job not kept) if `tick` is not in the future.
+    @inlinable
     mutating func insert(_ job: Job, tick: UInt64) -> TimerWheel.Key? {
         guard let key = wheel.insert(tick: tick) else { return nil }
         let index = Int(key.index)
@@ -223,12 +244,14 @@ struct TimerQueue<Job> {
     }
 
     /// Removes a pending timer and returns its job; nil if it already fired or was cancelled.
+    @inlinable
     mutating func cancel(_ key: TimerWheel.Key) -> Job? {
         guard wheel.cancel(key) else { return nil }
         return take(key.index)
     }
 
     /// Fires every timer due by `now`, appending their jobs to `fired` in deadline order.
+    @inlinable
     mutating func poll(now: UInt64, into fired: inout [Job]) {
         var indices: [UInt32] = []
         wheel.poll(now: now, into: &indices)
@@ -237,11 +260,13 @@ struct TimerQueue<Job> {
     }
 
     /// Removes every pending timer's job.
+    @usableFromInline
     mutating func drain() -> [Job] {
         wheel.drain().map { take($0) }
     }
 
-    private mutating func take(_ index: UInt32) -> Job {
+    @inlinable
+    mutating func take(_ index: UInt32) -> Job {
         let job = jobs[Int(index)]!
         jobs[Int(index)] = nil
         return job

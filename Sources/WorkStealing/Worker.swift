@@ -27,21 +27,23 @@ import Synchronization
 // waits for them; on the virtual clock they fire at once), and only then do the threads exit.
 
 /// One worker thread's private state. Only its own thread touches it.
+@usableFromInline
 final class Worker<Job: Sendable> {
     /// Check the injector before the local queue every this many jobs. 61 is tokio's default
     /// `global_queue_interval`, which tokio describes as picked without a specific benchmark.
-    static var globalQueueInterval: UInt32 { 61 }
+    @inlinable static var globalQueueInterval: UInt32 { 61 }
     /// Steal rounds over all victims while some victim answers `.retry`. Picked out of thin air:
     /// a retry means another thief is mid-copy, which takes well under a microsecond.
-    static var stealRounds: Int { 4 }
+    @inlinable static var stealRounds: Int { 4 }
 
-    let index: Int
-    let core: PoolCore<Job>
-    let local: LocalQueue<Job>
-    private var isSearching = false
-    private var tick: UInt32 = 0
-    private var rng: UInt64
+    @usableFromInline let index: Int
+    @usableFromInline let core: PoolCore<Job>
+    @usableFromInline let local: LocalQueue<Job>
+    @usableFromInline var isSearching = false
+    @usableFromInline var tick: UInt32 = 0
+    @usableFromInline var rng: UInt64
 
+    @usableFromInline
     init(index: Int, core: PoolCore<Job>) {
         self.index = index
         self.core = core
@@ -50,6 +52,7 @@ final class Worker<Job: Sendable> {
     }
 
     /// The worker thread's body.
+    @inlinable
     func run() {
         while true {
             // Relaxed: a fast exit; the authoritative check is after the fence in `park`.
@@ -64,7 +67,8 @@ final class Worker<Job: Sendable> {
         }
     }
 
-    private func execute(_ job: Job) {
+    @inlinable
+    func execute(_ job: Job) {
         if isSearching {
             isSearching = false
             // The last searcher found work: there may be more, so get someone else searching.
@@ -73,12 +77,14 @@ final class Worker<Job: Sendable> {
         core.run(job, WorkerContext(worker: self))
     }
 
+    @inlinable
     func spawn(_ job: Job) {
         local.push(job, overflow: core.injector)
         core.notifyParked()
     }
 
-    private func nextLocalOrInjected() -> Job? {
+    @inlinable
+    func nextLocalOrInjected() -> Job? {
         if tick % Worker.globalQueueInterval == 0, let job = core.injector.pop() {
             return job
         }
@@ -86,7 +92,8 @@ final class Worker<Job: Sendable> {
         return refillFromInjector()
     }
 
-    private func refillFromInjector() -> Job? {
+    @inlinable
+    func refillFromInjector() -> Job? {
         let queued = core.injector.count
         if queued == 0 { return nil }
         // tokio's batch: a fair share of the injector, at most half our ring.
@@ -94,7 +101,8 @@ final class Worker<Job: Sendable> {
         return core.injector.pop(into: local, limit: max(limit, 1))
     }
 
-    private func stealWork() -> Job? {
+    @inlinable
+    func stealWork() -> Job? {
         if !isSearching {
             if !core.idle.transitionToSearching() { return nil }
             isSearching = true
@@ -120,7 +128,8 @@ final class Worker<Job: Sendable> {
     }
 
     /// Returns false when the thread should exit.
-    private func park() -> Bool {
+    @usableFromInline
+    func park() -> Bool {
         let wasSearching = isSearching
         isSearching = false
         let (lastSearcher, unparked) = core.idle.transitionToParked(index, isSearching: wasSearching)
@@ -178,7 +187,7 @@ final class Worker<Job: Sendable> {
     }
 
     /// Blocks until the next timer expiry (or an unpark), then fires what is due.
-    private func parkAsTimerDriver() {
+    func parkAsTimerDriver() {
         // Sequentially consistent store then load: pairs with `schedule`, which stores
         // `nextTimerNanos` and then loads `driverWakeAt`. Either it sees our wake time and
         // unparks us for an earlier timer, or we see its timer here.
@@ -201,7 +210,8 @@ final class Worker<Job: Sendable> {
         }
     }
 
-    private func nextRandom() -> UInt64 {
+    @inlinable
+    func nextRandom() -> UInt64 {
         // xorshift64*
         rng ^= rng >> 12
         rng ^= rng << 25
@@ -212,6 +222,7 @@ final class Worker<Job: Sendable> {
 
 extension LocalQueue {
     /// The owner handle for an existing ring (the worker's, or a drain after the threads joined).
+    @usableFromInline
     init(buffer: QueueBuffer<Job>) {
         self.buffer = buffer
     }
@@ -219,28 +230,31 @@ extension LocalQueue {
 
 /// What a job sees of the worker running it. Valid only during that job's run, on that thread.
 public struct WorkerContext<Job: Sendable> {
-    unowned(unsafe) let worker: Worker<Job>
+    @usableFromInline unowned(unsafe) let worker: Worker<Job>
+
+    @usableFromInline init(worker: Worker<Job>) { self.worker = worker }
 
     /// Index of the worker thread running this job, in `0..<workerCount`.
-    public var workerIndex: Int { worker.index }
+    @inlinable public var workerIndex: Int { worker.index }
 
     /// Queues `job` on this worker's local queue, where idle workers can steal it. Cheaper than
     /// `WorkStealingPool.submit(_:)` and the way to fan out child jobs.
+    @inlinable
     public func spawn(_ job: Job) {
         worker.spawn(job)
     }
 
     /// The pool's clock, in nanoseconds.
-    public var now: UInt64 { worker.core.clock.now }
+    @inlinable public var now: UInt64 { worker.core.clock.now }
 
     /// Same as `WorkStealingPool.schedule(_:at:)`.
-    @discardableResult
+    @inlinable @discardableResult
     public func schedule(_ job: Job, at deadline: UInt64) -> TimerHandle {
         worker.core.schedule(job, at: deadline)
     }
 
     /// Same as `WorkStealingPool.cancel(_:)`.
-    @discardableResult
+    @inlinable @discardableResult
     public func cancel(_ timer: TimerHandle) -> Bool {
         worker.core.cancel(timer)
     }

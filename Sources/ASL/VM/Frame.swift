@@ -3,6 +3,11 @@ import Synchronization
 
 /// One running scope instance: the top level of an execution, a Parallel branch, or a Map
 /// iteration. Only one thread runs a frame at a time (the driver hands it over).
+///
+/// The mutable fields are `@exclusivity(unchecked)`: release builds keep dynamic exclusivity
+/// checks (~80 instructions each, ~15 per state in `Interpreter.enter`/`exit` alone), and a frame
+/// has a single owner at a time whose code reads and writes its fields in place without handing
+/// out long `inout` accesses to them.
 final class Frame: @unchecked Sendable {
     let execution: ExecutionState
     let variables: VariableScope
@@ -10,37 +15,37 @@ final class Frame: @unchecked Sendable {
     let group: ChildGroup?
     let childIndex: Int
 
-    var pc: Int
-    var state: Int = -1
-    var raw: JSONValue
-    var value: JSONValue = .null
-    var result: JSONValue = .null
-    var output: JSONValue = .null
+    @exclusivity(unchecked) var pc: Int
+    @exclusivity(unchecked) var state: Int = -1
+    @exclusivity(unchecked) var raw: JSONValue
+    @exclusivity(unchecked) var value: JSONValue = .null
+    @exclusivity(unchecked) var result: JSONValue = .null
+    @exclusivity(unchecked) var output: JSONValue = .null
     /// Upper bounds of `Bridge.sizeMetric` for `raw` and `output` (-1: unknown). They let
     /// `checkSize` skip the walk; every write of `raw`/`output` sets or clears its bound.
-    var rawBound = -1
-    var outputBound = -1
-    var retryCount = 0
-    var retryAttempts: [Int] = []
-    var enteredEventId = 0
-    var lastEventId = 0
-    var enteredTime: Int64 = 0
+    @exclusivity(unchecked) var rawBound = -1
+    @exclusivity(unchecked) var outputBound = -1
+    @exclusivity(unchecked) var retryCount = 0
+    @exclusivity(unchecked) var retryAttempts: [Int] = []
+    @exclusivity(unchecked) var enteredEventId = 0
+    @exclusivity(unchecked) var lastEventId = 0
+    @exclusivity(unchecked) var enteredTime: Int64 = 0
     /// The pool worker running the frame now (-1 off the pool): picks the statistics shard.
-    var worker = -1
+    @exclusivity(unchecked) var worker = -1
     /// Engine clock at state entry (only kept when statistics are collected).
-    var stateStartedAt: UInt64 = 0
+    @exclusivity(unchecked) var stateStartedAt: UInt64 = 0
     /// Variables the current state assigns when it exits: name, value, measured size.
-    var pendingAssign: [(name: String, value: JSONValue, size: Int)] = []
+    @exclusivity(unchecked) var pendingAssign: [(name: String, value: JSONValue, size: Int)] = []
     /// What the frame was waiting for, delivered by the driver before it runs again.
-    var resume: Resume?
+    @exclusivity(unchecked) var resume: Resume?
     /// A failure to report before running (e.g. a Map item selection error).
-    var startFailure: StatesError?
+    @exclusivity(unchecked) var startFailure: StatesError?
     /// TestState: records the data flow and stops the state at its transition (nil in executions).
-    var inspection: StateInspection?
+    @exclusivity(unchecked) var inspection: StateInspection?
     /// The running task logs Lambda* events (legacy function ARN) rather than Task* events.
-    var taskIsLegacyLambda = false
+    @exclusivity(unchecked) var taskIsLegacyLambda = false
     /// Counts down state transitions to the next ``Interpreter/checkpoint(_:)``.
-    var transitionsUntilCheck = Interpreter.transitionsPerCheck
+    @exclusivity(unchecked) var transitionsUntilCheck = Interpreter.transitionsPerCheck
 
     enum Resume {
         case task(Result<JSONValue, StatesError>)
