@@ -14,7 +14,15 @@ scratch=${ASLX_STATIC_SCRATCH:-$root/.build-static}
 out=${1:-$scratch/aslx}
 cd "$root"
 
-build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product aslx)
+# The HTTP Task uses FoundationNetworking, whose static library links `-lcurl`: point the
+# linker at the system's shared libcurl (libcurl4, which every Swift-on-Linux machine has)
+# through a `libcurl.so` link of our own, so no -dev package is needed.
+curl=$(ldconfig -p | awk '/libcurl\.so\.4 .*x86-64|libcurl\.so\.4 .*AArch64/ {print $NF; exit}')
+[ -n "$curl" ] || curl=$(ldconfig -p | awk '/libcurl\.so\.4 / {print $NF; exit}')
+[ -n "$curl" ] || { echo "build-binary: no libcurl.so.4 on this machine (apt-get install -y libcurl4)" >&2; exit 1; }
+mkdir -p "$scratch/link"
+ln -sf "$curl" "$scratch/link/libcurl.so"
+build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product aslx -Xlinker -L"$scratch/link")
 "${build[@]}"
 built="$("${build[@]}" --show-bin-path)/aslx"
 
