@@ -1,3 +1,4 @@
+import ASLJSON
 import Foundation
 
 // `$fromMillis`/`$now` formatting and `$toMillis` parsing with XPath F&O 9.8 date/time pictures,
@@ -7,36 +8,13 @@ private let millisInADay = 86_400_000.0
 private let dayNames = ["", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 private let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
-/// Days since 1970-01-01 of a civil date (month 1...12).
-private func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
-    let y = m <= 2 ? y0 - 1 : y0
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (m + 9) % 12
-    let doy = (153 * mp + 2) / 5 + d - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
-
-private func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
-    let z = z0 + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let d = doy - (153 * mp + 2) / 5 + 1
-    let m = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-}
-
 /// `Date.UTC(year, month0, day, h, m, s, ms)` with JavaScript's overflow normalisation.
 func dateUTC(_ year: Double, _ month0: Double, _ day: Double = 1, _ h: Double = 0, _ mi: Double = 0, _ s: Double = 0, _ ms: Double = 0) -> Double {
     guard abs(year) < 300_000, abs(month0) < 4_000_000, [day, h, mi, s, ms].allSatisfy({ $0.isFinite && abs($0) < 1e15 }) else { return .nan }
     let y = Int(year) + Int((month0 / 12).rounded(.down))
     var m = Int(month0.truncatingRemainder(dividingBy: 12))
     if m < 0 { m += 12 }
-    let days = Double(daysFromCivil(y, m + 1, 1)) + day - 1
+    let days = Double(CivilDate.days(year: y, month: m + 1, day: 1)) + day - 1
     return days * millisInADay + h * 3_600_000 + mi * 60_000 + s * 1000 + ms
 }
 
@@ -48,7 +26,7 @@ struct UTCDate {
         self.time = time
         let days = Int((time / millisInADay).rounded(.down))
         var rem = Int(time - Double(days) * millisInADay)
-        (year, month, day) = civilFromDays(days)
+        (year, month, day) = CivilDate.date(fromDays: days)
         month -= 1
         hours = rem / 3_600_000; rem %= 3_600_000
         minutes = rem / 60_000; rem %= 60_000

@@ -18,26 +18,10 @@ public enum WallClock {
 
     /// `2024-01-31T12:34:56.789Z`, as AWS writes `$$.Execution.StartTime` and `$$.State.EnteredTime`.
     public static func iso8601(milliseconds: Int64) -> String {
-        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
-        let ms = Int(milliseconds - seconds * 1000)
-        var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = Int(seconds - days * 86400)
-        // Civil-from-days (Howard Hinnant's algorithm).
-        days += 719468
-        let era = (days >= 0 ? days : days - 146096) / 146097
-        let doe = days - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        var year = yoe + era * 400
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        if month <= 2 { year += 1 }
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        return "\(pad(Int(year), 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(ms, 3))Z"
+        let (seconds, ms) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let instant = ms < 0 ? Timestamp(epochSeconds: seconds - 1, nanoseconds: Int32(ms + 1000) * 1_000_000)
+                             : Timestamp(epochSeconds: seconds, nanoseconds: Int32(ms) * 1_000_000)
+        return instant.formatted(fractionDigits: 3)
     }
 }
 
