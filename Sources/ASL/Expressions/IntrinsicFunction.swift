@@ -59,7 +59,7 @@ public struct IntrinsicFunction: Sendable, CustomStringConvertible {
         do {
             return try call.evaluate(context)
         } catch {
-            throw StatesError.runtime("The function '\(text)' had the following error: \(error.detail)")
+            throw StatesError.intrinsicCallFailed(text, error.detail)
         }
     }
 }
@@ -99,7 +99,7 @@ struct IntrinsicCall: Sendable {
             case .call(let c): values.append(try c.evaluate(context))
             case .path(let p):
                 guard let v = p.evaluate(context) else {
-                    throw IntrinsicFailure("The JsonPath argument for the field '\(p.text)' could not be found in the input '\(JSONWriter.string(context.input))'")
+                    throw IntrinsicFailure.pathNotFound(p.text, input: context.input)
                 }
                 values.append(v)
             }
@@ -137,7 +137,7 @@ enum IntrinsicEvaluator {
             let n = try number(i)
             if let v = n.int64Value { return v }
             guard let v = Int64(exactly: n.doubleValue.rounded(.towardZero)) else {
-                throw IntrinsicFailure("Argument \(i + 1) of \(name) is outside the 64-bit integer range: \(JSONWriter.string(args[i]))")
+                throw IntrinsicFailure.outside64BitRange(name, i, args[i])
             }
             return v
         }
@@ -148,7 +148,7 @@ enum IntrinsicEvaluator {
             if let t = call.template { pieces = t } else { pieces = formatPieces(fromRuntime: try string(0)) }
             let placeholders = pieces.reduce(0) { if case .placeholder = $1 { return $0 + 1 }; return $0 }
             guard placeholders == args.count - 1 else {
-                throw IntrinsicFailure("Number of arguments (\(args.count - 1)) does not match the number of placeholders (\(placeholders)) in the format string")
+                throw IntrinsicFailure.formatArgumentCount(args.count - 1, placeholders: placeholders)
             }
             var out = ""
             var next = 1
@@ -164,7 +164,7 @@ enum IntrinsicEvaluator {
             let s = try string(0)
             if s.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) { return .null }
             do { return try JSONParser.parse(s) } catch {
-                throw IntrinsicFailure("The argument '\(s)' is not a valid JSON string")
+                throw IntrinsicFailure.notJSON(s)
             }
 
         case .jsonToString:
@@ -177,7 +177,7 @@ enum IntrinsicEvaluator {
             // Intrinsic functions page: a non-integer chunk size is rounded to the nearest integer.
             let a = try array(0)
             let size = try javaRound(number(1), name, 1)
-            guard size > 0 else { throw IntrinsicFailure("The chunk size must be a positive integer, but was \(size)") }
+            guard size > 0 else { throw IntrinsicFailure.chunkSizeNotPositive(size) }
             var chunks: [JSONValue] = []
             var i = 0
             while i < a.count {
@@ -195,12 +195,12 @@ enum IntrinsicEvaluator {
             // Intrinsic functions page: non-integer arguments are rounded to the nearest integer.
             let first = try javaRound(number(0), name, 0), last = try javaRound(number(1), name, 1)
             let step = try javaRound(number(2), name, 2)
-            guard step != 0 else { throw IntrinsicFailure("The step argument must not be zero") }
+            guard step != 0 else { throw IntrinsicFailure.zeroStep }
             var out: [JSONValue] = []
             var v = first
             while step > 0 ? v <= last : v >= last {
                 if out.count == maxRangeItems {
-                    throw IntrinsicFailure("The array range cannot contain more than \(maxRangeItems) items")
+                    throw IntrinsicFailure.rangeTooLong(maxItems: maxRangeItems)
                 }
                 out.append(.number(.int(v)))
                 let (n, overflow) = v.addingReportingOverflow(step)
@@ -213,7 +213,7 @@ enum IntrinsicEvaluator {
             let a = try array(0)
             let index = try integer(1)
             guard index >= 0, index < Int64(a.count) else {
-                throw IntrinsicFailure("The index \(index) is out of bounds for an array of length \(a.count)")
+                throw IntrinsicFailure.indexOutOfBounds(index, count: a.count)
             }
             return a[Int(index)]
 
@@ -235,7 +235,7 @@ enum IntrinsicEvaluator {
             let s = try string(0)
             try checkLength(s, name)
             guard let data = Data(base64Encoded: s) else {
-                throw IntrinsicFailure("The argument '\(s)' is not a valid Base64 string")
+                throw IntrinsicFailure.notBase64(s)
             }
             return .string(String(decoding: data, as: UTF8.self))
 
@@ -244,7 +244,7 @@ enum IntrinsicEvaluator {
             let algorithm = try string(1)
             try checkLength(s, name)
             guard let hex = Digest.hex(algorithm: algorithm, Array(s.utf8)) else {
-                throw IntrinsicFailure("The hashing algorithm '\(algorithm)' is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, SHA-512")
+                throw IntrinsicFailure.unsupportedHash(algorithm)
             }
             return .string(hex)
 
@@ -252,17 +252,17 @@ enum IntrinsicEvaluator {
             guard case .object(var merged) = args[0] else { throw typeError(name, 0, "object", args[0]) }
             guard case .object(let other) = args[1] else { throw typeError(name, 1, "object", args[1]) }
             guard case .bool(let deep) = args[2] else { throw typeError(name, 2, "boolean", args[2]) }
-            if deep { throw IntrinsicFailure("Deep merge is not supported: the third argument must be false") }
+            if deep { throw IntrinsicFailure.deepMerge }
             for (k, v) in other { merged[k] = v }
             return .object(merged)
 
         case .mathRandom:
             // Fractions are truncated (LS); the range is [start, end).
             let start = try truncated(0), end = try truncated(1)
-            guard end > start else { throw IntrinsicFailure("The end value (\(end)) must be greater than the start value (\(start))") }
+            guard end > start else { throw IntrinsicFailure.randomEndNotAfterStart(start: start, end: end) }
             // Both ends fit Int64, their distance may not: `Int64.max - (-1)`.
             let (bound, overflow) = end.subtractingReportingOverflow(start)
-            if overflow { throw IntrinsicFailure("The range from \(start) to \(end) of \(name) is too large") }
+            if overflow { throw IntrinsicFailure.randomRangeTooLarge(name, start: start, end: end) }
             if args.count == 3 {
                 var random = JavaRandom(seed: try truncated(2))
                 if bound <= Int64(Int32.max) { return .number(.int(start + Int64(random.nextInt(bound: Int32(bound))))) }
@@ -296,12 +296,12 @@ enum IntrinsicEvaluator {
 
     static func checkLength(_ s: String, _ name: String) throws(IntrinsicFailure) {
         if s.utf16.count > maxInputLength {
-            throw IntrinsicFailure("The input string of \(name) exceeds the maximum length of \(maxInputLength) characters")
+            throw IntrinsicFailure.inputTooLong(name, maxLength: maxInputLength)
         }
     }
 
     static func typeError(_ name: String, _ index: Int, _ expected: String, _ value: JSONValue) -> IntrinsicFailure {
-        IntrinsicFailure("Invalid argument \(index + 1) of \(name): expected \(expected) but was \(value.typeName) '\(JSONWriter.string(value))'")
+        IntrinsicFailure.invalidArgument(name, index, expected: expected, value)
     }
 
     /// Java `Math.round`: `floor(x + 0.5)`, within the 32-bit range AWS documents.
@@ -319,7 +319,7 @@ enum IntrinsicEvaluator {
     }
 
     private static func outOfRange(_ n: JSONNumber, _ name: String, _ index: Int) -> IntrinsicFailure {
-        IntrinsicFailure("Argument \(index + 1) of \(name) is outside the 32-bit integer range: \(JSONWriter.string(.number(n)))")
+        IntrinsicFailure.outside32BitRange(name, index, .number(n))
     }
 
     /// A template that came from a path or variable: `{}` are placeholders, nothing is escaped.

@@ -107,14 +107,14 @@ final class HTTPTaskClient: Sendable {
         request.setValue("Amazon|StepFunctions|HttpInvoke|\(region)", forHTTPHeaderField: "User-Agent")
         if case .string(let arn)? = task.input["Authentication"]?["ConnectionArn"] {
             guard let connection = configuration.connections[arn] else {
-                throw StatesError.runtime("The connection '\(arn)' is not defined: give its credentials with --http-connections FILE (or HTTPTaskConfiguration.connections)")
+                throw StatesError.undefinedConnection(arn)
             }
             try await authorize(&request, with: connection, arn: arn)
         }
         let (data, response) = try await send(request)
         let result = Self.result(data: data, response: response)
         guard (200..<300).contains(response.statusCode) else {
-            throw StatesError("States.Http.StatusCode.\(response.statusCode)", JSONWriter.string(result))
+            throw StatesError.httpStatus(response.statusCode, response: result)
         }
         return result
     }
@@ -123,7 +123,7 @@ final class HTTPTaskClient: Sendable {
 
     static func request(for parameters: JSONValue, socketTimeout: Double) throws(StatesError) -> URLRequest {
         guard case .string(let endpoint)? = parameters["ApiEndpoint"], case .string(let method)? = parameters["Method"] else {
-            throw StatesError.runtime("An HTTP Task needs the string fields 'ApiEndpoint' and 'Method'")
+            throw StatesError.httpMissingEndpointOrMethod
         }
         var text = endpoint
         if case .object(let query)? = parameters["QueryParameters"], !query.isEmpty {
@@ -138,7 +138,7 @@ final class HTTPTaskClient: Sendable {
             text += (text.contains("?") ? "&" : "?") + pairs.joined(separator: "&")
         }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
-            throw StatesError.runtime("The ApiEndpoint '\(endpoint)' is not an http(s) URL")
+            throw StatesError.httpEndpointNotURL(endpoint)
         }
         var request = URLRequest(url: url, timeoutInterval: socketTimeout)
         request.httpMethod = method
@@ -149,7 +149,7 @@ final class HTTPTaskClient: Sendable {
             if case .string("URL_ENCODED")? = parameters["Transform"]?["RequestBodyEncoding"] {
                 let format = parameters["Transform"]?["RequestEncodingOptions"]?["ArrayFormat"]?.stringValue ?? "INDICES"
                 guard ["INDICES", "REPEAT", "COMMAS", "BRACKETS"].contains(format) else {
-                    throw StatesError.runtime("ArrayFormat must be INDICES, REPEAT, COMMAS or BRACKETS (got '\(format)')")
+                    throw StatesError.httpArrayFormat(format)
                 }
                 var pairs: [String] = []
                 if case .object(let fields) = body {
@@ -230,7 +230,7 @@ final class HTTPTaskClient: Sendable {
             let now = Date()
             var token = tokens.withLock { $0[arn] }.flatMap { $0.expires > now ? $0.token : nil }
             if token == nil {
-                guard let url = URL(string: endpoint) else { throw StatesError(StatesError.taskFailed, "The OAuth endpoint '\(endpoint)' of connection '\(arn)' is not a URL") }
+                guard let url = URL(string: endpoint) else { throw StatesError.oauthEndpointNotURL(endpoint, connection: arn) }
                 var tokenRequest = URLRequest(url: url, timeoutInterval: configuration.socketTimeoutSeconds)
                 tokenRequest.httpMethod = method
                 tokenRequest.setValue("Basic " + Data("\(id):\(secret)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
@@ -239,8 +239,7 @@ final class HTTPTaskClient: Sendable {
                 let (data, response) = try await send(tokenRequest)
                 let body = try? JSONParser.parse(Array(data))
                 guard (200..<300).contains(response.statusCode), case .string(let t)? = body?["access_token"] else {
-                    throw StatesError(StatesError.taskFailed,
-                                      "The OAuth token request of connection '\(arn)' failed with HTTP \(response.statusCode): \(String(decoding: data, as: UTF8.self))")
+                    throw StatesError.oauthTokenFailed(connection: arn, status: response.statusCode, body: String(decoding: data, as: UTF8.self))
                 }
                 let lifetime = body?["expires_in"]?.numberValue?.doubleValue ?? 3600
                 tokens.withLock { $0[arn] = (t, now.addingTimeInterval(max(0, lifetime - 30))) }
@@ -264,7 +263,7 @@ final class HTTPTaskClient: Sendable {
                     } else if let response = response as? HTTPURLResponse {
                         continuation.resume(returning: .success((data ?? Data(), response)))
                     } else {
-                        continuation.resume(returning: .failure(StatesError("States.Http.Socket", "The server sent no HTTP response")))
+                        continuation.resume(returning: .failure(StatesError.httpNoResponse))
                     }
                 }
                 box.withLock { $0 = task }
@@ -280,9 +279,9 @@ final class HTTPTaskClient: Sendable {
     /// (`States.Http.Socket`, documented for the 60-second timeout).
     static func socketError(_ error: any Error, timeout: Double) -> StatesError {
         if let e = error as? URLError, e.code == .timedOut {
-            return StatesError("States.Http.Socket", "The HTTP request timed out after \(timeout) seconds")
+            return StatesError.httpTimedOut(after: timeout)
         }
-        return StatesError("States.Http.Socket", "The HTTP request failed: \(error.localizedDescription)")
+        return StatesError.httpFailed(error)
     }
 
     // MARK: - Result

@@ -107,6 +107,6 @@ enum ServiceParameters {
             reasons.append("The Parameters must be a JSON object")
         }
         guard !reasons.isEmpty else { return nil }
-        return .runtime("The Parameters '\(JSONWriter.string(parameters))' could not be used to start the Task: [\(reasons.joined(separator: ", "))]")
+        return .invalidServiceParameters(parameters, reasons: reasons)
     }
 }

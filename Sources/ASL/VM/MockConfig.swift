@@ -32,38 +32,37 @@ public struct MockConfig: Sendable {
     public init(contentsOf url: URL) throws(StatesError) {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw StatesError("MockConfigError", "cannot read '\(url.path)': \(error.localizedDescription)")
+            throw StatesError.mockConfigUnreadable(url.path, error)
         }
         let json: JSONValue
         do { json = try JSONParser.parse(Array(data)) } catch {
-            throw StatesError("MockConfigError", "\(url.path):\(error.line):\(error.column): \(error.message)")
+            throw StatesError.mockConfigNotJSON(url.path, error)
         }
         do { try self.init(json: json) } catch {
-            throw StatesError("MockConfigError", "\(url.path): \(error.cause ?? error.error)")
+            throw StatesError.mockConfigInvalid(url.path, error)
         }
     }
 
     /// Parses and checks a mock config; errors name the offending key.
     public init(json: JSONValue) throws(StatesError) {
-        func fail(_ message: String) -> StatesError { StatesError("MockConfigError", message) }
-        guard case .object(let root) = json else { throw fail("The mock config must be a JSON object") }
+        guard case .object(let root) = json else { throw StatesError.mockConfigNotObject }
         stateMachines = [:]
         mockedResponses = [:]
         if let machines = root["StateMachines"] {
-            guard case .object(let machinesObject) = machines else { throw fail("'StateMachines' must be an object") }
+            guard case .object(let machinesObject) = machines else { throw StatesError.mockConfigStateMachinesNotObject }
             for (machineName, machine) in machinesObject {
                 guard case .object(let testCases)? = machine["TestCases"] else {
-                    throw fail("StateMachines.\(machineName).TestCases must be an object")
+                    throw StatesError.mockConfigTestCasesNotObject(machine: machineName)
                 }
                 var cases: [String: [String: String]] = [:]
                 for (caseName, mapping) in testCases {
                     guard case .object(let mappingObject) = mapping else {
-                        throw fail("StateMachines.\(machineName).TestCases.\(caseName) must be an object")
+                        throw StatesError.mockConfigTestCaseNotObject(machine: machineName, testCase: caseName)
                     }
                     var states: [String: String] = [:]
                     for (state, response) in mappingObject {
                         guard case .string(let name) = response else {
-                            throw fail("StateMachines.\(machineName).TestCases.\(caseName).\(state) must name a mocked response")
+                            throw StatesError.mockConfigStateNotNamingResponse(machine: machineName, testCase: caseName, state: state)
                         }
                         states[state] = name
                     }
@@ -73,26 +72,26 @@ public struct MockConfig: Sendable {
             }
         }
         if let responses = root["MockedResponses"] {
-            guard case .object(let responsesObject) = responses else { throw fail("'MockedResponses' must be an object") }
+            guard case .object(let responsesObject) = responses else { throw StatesError.mockConfigResponsesNotObject }
             for (responseName, body) in responsesObject {
-                guard case .object(let keys) = body else { throw fail("MockedResponses.\(responseName) must be an object") }
+                guard case .object(let keys) = body else { throw StatesError.mockConfigResponseNotObject(responseName) }
                 var ranges: [(ClosedRange<Int>, Response)] = []
                 for (key, entry) in keys {
                     let parts = key.split(separator: "-", omittingEmptySubsequences: false)
                     guard (1...2).contains(parts.count), let low = Int(parts[0]), let high = Int(parts.last!), low >= 0, low <= high,
                           parts.count == 1 || low < high
-                    else { throw fail("MockedResponses.\(responseName): invalid invocation key '\(key)' (expected \"n\" or \"a-b\")") }
-                    guard case .object(let e) = entry else { throw fail("MockedResponses.\(responseName).\(key) must be an object") }
+                    else { throw StatesError.mockConfigInvocationKey(responseName, key: key) }
+                    guard case .object(let e) = entry else { throw StatesError.mockConfigEntryNotObject(responseName, key: key) }
                     let response: Response
                     switch (e["Return"], e["Throw"]) {
                     case (let r?, nil): response = .return(r)
                     case (nil, let t?):
                         guard case .string(let error)? = t["Error"], case .string(let cause)? = t["Cause"] else {
-                            throw fail("MockedResponses.\(responseName).\(key).Throw needs string 'Error' and 'Cause'")
+                            throw StatesError.mockConfigThrowFields(responseName, key: key)
                         }
                         response = .throw(error: error, cause: cause)
                     default:
-                        throw fail("MockedResponses.\(responseName).\(key) must have exactly one of 'Return' or 'Throw'")
+                        throw StatesError.mockConfigReturnOrThrow(responseName, key: key)
                     }
                     ranges.append((low...high, response))
                 }
@@ -100,7 +99,7 @@ public struct MockConfig: Sendable {
                 var expected: Int? = 0  // nil once a range ends at Int.max: nothing can follow it
                 for (range, _) in ranges {
                     guard let next = expected, range.lowerBound == next else {
-                        throw fail("MockedResponses.\(responseName): mock responses must be consecutively numbered from 0 (\(expected.map { "missing \($0)" } ?? "overlapping at \(range.lowerBound)"))")
+                        throw StatesError.mockConfigNotConsecutive(responseName, missing: expected, overlapAt: range.lowerBound)
                     }
                     let (after, overflow) = range.upperBound.addingReportingOverflow(1)
                     expected = overflow ? nil : after
@@ -116,17 +115,15 @@ public struct MockConfig: Sendable {
             names.isEmpty ? "none" : names.sorted().map { "'\($0)'" }.joined(separator: ", ")
         }
         guard let cases = stateMachines[machine] else {
-            throw StatesError("MockConfigError",
-                              "The mock config has no state machine named '\(machine)' (it has \(known(stateMachines.keys)); --name sets the name)")
+            throw StatesError.mockConfigNoMachine(machine, known: known(stateMachines.keys))
         }
         guard let mapping = cases[name] else {
-            throw StatesError("MockConfigError",
-                              "Invalid mock test case name '\(name)' for state machine '\(machine)' (its test cases: \(known(cases.keys)))")
+            throw StatesError.mockConfigNoTestCase(name, machine: machine, known: known(cases.keys))
         }
         var table: [String: MockedResponse] = [:]
         for (state, responseName) in mapping {
             guard let response = mockedResponses[responseName] else {
-                throw StatesError("MockConfigError", "Test case '\(name)' maps state '\(state)' to unknown mocked response '\(responseName)'")
+                throw StatesError.mockConfigUnknownResponse(testCase: name, state: state, response: responseName)
             }
             table[state] = response
         }
@@ -142,8 +139,7 @@ public struct MockConfig: Sendable {
                       isHandled: (_ resource: String) -> Bool = { _ in false }) throws(StatesError) {
         let table = try testCase(name, machine: machine.name)
         for task in machine.program.taskStates where table[task.name] == nil && !isHandled(task.resource) {
-            throw StatesError("MockConfigError",
-                              "Test case '\(name)' of state machine '\(machine.name)' has no mocked response for Task state '\(task.name)' (Resource \(task.resource))")
+            throw StatesError.mockConfigUnmockedTask(testCase: name, machine: machine.name, state: task.name, resource: task.resource)
         }
     }
 }

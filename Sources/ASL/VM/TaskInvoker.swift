@@ -45,8 +45,7 @@ final class TaskInvoker: Sendable {
         if let mocks, let mocked = mocks[request.stateName] {
             let n = invocation()
             guard let response = mocked.response(forInvocation: n) else {
-                return .immediate(.failure(.runtime(
-                    "The mock config has no response for invocation \(n) (0-based) of state '\(request.stateName)'; every invocation, including retries, needs one")))
+                return .immediate(.failure(.noMockedResponse(invocation: n, stateName: request.stateName)))
             }
             switch response {
             case .throw(let error, let cause): return .immediate(.failure(StatesError(error, cause)))
@@ -65,9 +64,7 @@ final class TaskInvoker: Sendable {
         if isLegacyLambda, let handler = lambdaFunctions[request.resource] ?? lambdaFunctions[Self.functionName(request.resource)] {
             return .async(handler, wrapLambda: false)
         }
-        let mockNote = mocks == nil ? "" : " and the mock test case has no response for state '\(request.stateName)'"
-        return .immediate(.failure(StatesError(StatesError.taskFailed,
-            "No handler is registered for resource '\(request.resource)'\(mockNote). Register one in the engine configuration, use --task, or mock it with --mock-config.")))
+        return .immediate(.failure(.noHandler(resource: request.resource, stateName: request.stateName, mocked: mocks != nil)))
     }
 
     /// `arn:aws:lambda:r:a:function:NAME[:qualifier]` → `NAME`.

@@ -126,7 +126,7 @@ extension StateMachine {
                           mock: TestStateMock? = nil, inspectionLevel: InspectionLevel = .info,
                           configuration: EngineConfiguration = EngineConfiguration()) async throws(StatesError) -> TestStateResult {
         guard let index = program.states.firstIndex(where: { $0.name == stateName }) else {
-            throw StatesError("InvalidDefinition", "The state machine has no state named '\(stateName)'")
+            throw StatesError.noSuchState(stateName)
         }
         let info = program.states[index]
         var mocks: [String: MockConfig.MockedResponse]?
@@ -241,7 +241,7 @@ enum TestStateRunner {
             } catch let error as StatesError {
                 frame.resume = .task(.failure(error))
             } catch {
-                frame.resume = .task(.failure(StatesError(StatesError.taskFailed, String(describing: error))))
+                frame.resume = .task(.failure(StatesError.handlerFailed(error)))
             }
             return nil
         case .fork(let group, let children):

@@ -1,0 +1,232 @@
+import ASLJSON
+
+// The causes aslx writes into execution errors, one factory per text, so AWS's wording can be
+// reviewed (and kept byte-identical: the conformance cases pin it) in this one file.
+// Inline causes still remain in the interpreter, the bridge, the bytecode checker, the sinks,
+// the scheduler and the CLI.
+
+// MARK: - Intrinsic functions (States.Runtime: "The function '…' had the following error: …")
+
+extension StatesError {
+    /// The `States.Runtime` error AWS raises for any failing intrinsic call: the call's text and
+    /// what went wrong in it.
+    static func intrinsicCallFailed(_ callText: String, _ detail: String) -> StatesError {
+        .runtime("The function '\(callText)' had the following error: \(detail)")
+    }
+}
+
+extension IntrinsicFailure {
+    static func pathNotFound(_ path: String, input: JSONValue) -> IntrinsicFailure {
+        IntrinsicFailure("The JsonPath argument for the field '\(path)' could not be found in the input '\(JSONWriter.string(input))'")
+    }
+
+    static func invalidArgument(_ function: String, _ index: Int, expected: String, _ value: JSONValue) -> IntrinsicFailure {
+        IntrinsicFailure("Invalid argument \(index + 1) of \(function): expected \(expected) but was \(value.typeName) '\(JSONWriter.string(value))'")
+    }
+
+    static func outside64BitRange(_ function: String, _ index: Int, _ value: JSONValue) -> IntrinsicFailure {
+        IntrinsicFailure("Argument \(index + 1) of \(function) is outside the 64-bit integer range: \(JSONWriter.string(value))")
+    }
+
+    static func outside32BitRange(_ function: String, _ index: Int, _ value: JSONValue) -> IntrinsicFailure {
+        IntrinsicFailure("Argument \(index + 1) of \(function) is outside the 32-bit integer range: \(JSONWriter.string(value))")
+    }
+
+    static func formatArgumentCount(_ arguments: Int, placeholders: Int) -> IntrinsicFailure {
+        IntrinsicFailure("Number of arguments (\(arguments)) does not match the number of placeholders (\(placeholders)) in the format string")
+    }
+
+    static func notJSON(_ text: String) -> IntrinsicFailure {
+        IntrinsicFailure("The argument '\(text)' is not a valid JSON string")
+    }
+
+    static func chunkSizeNotPositive(_ size: Int64) -> IntrinsicFailure {
+        IntrinsicFailure("The chunk size must be a positive integer, but was \(size)")
+    }
+
+    static let zeroStep = IntrinsicFailure("The step argument must not be zero")
+
+    static func rangeTooLong(maxItems: Int) -> IntrinsicFailure {
+        IntrinsicFailure("The array range cannot contain more than \(maxItems) items")
+    }
+
+    static func indexOutOfBounds(_ index: Int64, count: Int) -> IntrinsicFailure {
+        IntrinsicFailure("The index \(index) is out of bounds for an array of length \(count)")
+    }
+
+    static func notBase64(_ text: String) -> IntrinsicFailure {
+        IntrinsicFailure("The argument '\(text)' is not a valid Base64 string")
+    }
+
+    static func unsupportedHash(_ algorithm: String) -> IntrinsicFailure {
+        IntrinsicFailure("The hashing algorithm '\(algorithm)' is not supported. Supported algorithms: MD5, SHA-1, SHA-256, SHA-384, SHA-512")
+    }
+
+    static let deepMerge = IntrinsicFailure("Deep merge is not supported: the third argument must be false")
+
+    static func randomEndNotAfterStart(start: Int64, end: Int64) -> IntrinsicFailure {
+        IntrinsicFailure("The end value (\(end)) must be greater than the start value (\(start))")
+    }
+
+    static func randomRangeTooLarge(_ function: String, start: Int64, end: Int64) -> IntrinsicFailure {
+        IntrinsicFailure("The range from \(start) to \(end) of \(function) is too large")
+    }
+
+    static func inputTooLong(_ function: String, maxLength: Int) -> IntrinsicFailure {
+        IntrinsicFailure("The input string of \(function) exceeds the maximum length of \(maxLength) characters")
+    }
+}
+
+// MARK: - Tasks
+
+extension StatesError {
+    /// A Task whose Resource nothing serves (no handler, no Lambda function, no mock).
+    static func noHandler(resource: String, stateName: String, mocked: Bool) -> StatesError {
+        let mockNote = mocked ? " and the mock test case has no response for state '\(stateName)'" : ""
+        return StatesError(taskFailed,
+            "No handler is registered for resource '\(resource)'\(mockNote). Register one in the engine configuration, use --task, or mock it with --mock-config.")
+    }
+
+    /// A mocked state invoked more often than its mocked response has entries for.
+    static func noMockedResponse(invocation: Int, stateName: String) -> StatesError {
+        .runtime("The mock config has no response for invocation \(invocation) (0-based) of state '\(stateName)'; every invocation, including retries, needs one")
+    }
+
+    /// A resource handler that threw something other than a `StatesError`.
+    static func handlerFailed(_ error: any Error) -> StatesError {
+        StatesError(taskFailed, String(describing: error))
+    }
+
+    /// Service-integration Parameters that do not fit the integration's shape; `reasons` as
+    /// ``ServiceParameters`` words them.
+    static func invalidServiceParameters(_ parameters: JSONValue, reasons: [String]) -> StatesError {
+        .runtime("The Parameters '\(JSONWriter.string(parameters))' could not be used to start the Task: [\(reasons.joined(separator: ", "))]")
+    }
+
+    /// `TestState` on a state the machine does not have.
+    static func noSuchState(_ stateName: String) -> StatesError {
+        StatesError("InvalidDefinition", "The state machine has no state named '\(stateName)'")
+    }
+}
+
+// MARK: - HTTP Task (States.Http.*)
+
+extension StatesError {
+    static let httpSocket = "States.Http.Socket"
+
+    static func undefinedConnection(_ arn: String) -> StatesError {
+        .runtime("The connection '\(arn)' is not defined: give its credentials with --http-connections FILE (or HTTPTaskConfiguration.connections)")
+    }
+
+    /// A non-2xx response: AWS names the error after the status and puts the response in the cause.
+    static func httpStatus(_ statusCode: Int, response: JSONValue) -> StatesError {
+        StatesError("States.Http.StatusCode.\(statusCode)", JSONWriter.string(response))
+    }
+
+    static let httpMissingEndpointOrMethod = StatesError.runtime("An HTTP Task needs the string fields 'ApiEndpoint' and 'Method'")
+
+    static func httpEndpointNotURL(_ endpoint: String) -> StatesError {
+        .runtime("The ApiEndpoint '\(endpoint)' is not an http(s) URL")
+    }
+
+    static func httpArrayFormat(_ format: String) -> StatesError {
+        .runtime("ArrayFormat must be INDICES, REPEAT, COMMAS or BRACKETS (got '\(format)')")
+    }
+
+    static func oauthEndpointNotURL(_ endpoint: String, connection arn: String) -> StatesError {
+        StatesError(taskFailed, "The OAuth endpoint '\(endpoint)' of connection '\(arn)' is not a URL")
+    }
+
+    static func oauthTokenFailed(connection arn: String, status: Int, body: String) -> StatesError {
+        StatesError(taskFailed, "The OAuth token request of connection '\(arn)' failed with HTTP \(status): \(body)")
+    }
+
+    static let httpNoResponse = StatesError(httpSocket, "The server sent no HTTP response")
+
+    static func httpTimedOut(after seconds: Double) -> StatesError {
+        StatesError(httpSocket, "The HTTP request timed out after \(seconds) seconds")
+    }
+
+    static func httpFailed(_ error: any Error) -> StatesError {
+        StatesError(httpSocket, "The HTTP request failed: \(error.localizedDescription)")
+    }
+}
+
+// MARK: - Mock config (MockConfigError)
+
+extension StatesError {
+    static let mockConfigError = "MockConfigError"
+
+    static func mockConfig(_ message: String) -> StatesError { StatesError(mockConfigError, message) }
+
+    static func mockConfigUnreadable(_ path: String, _ error: any Error) -> StatesError {
+        mockConfig("cannot read '\(path)': \(error.localizedDescription)")
+    }
+
+    static func mockConfigNotJSON(_ path: String, _ error: JSONParserError) -> StatesError {
+        mockConfig("\(path):\(error.line):\(error.column): \(error.message)")
+    }
+
+    static func mockConfigInvalid(_ path: String, _ error: StatesError) -> StatesError {
+        mockConfig("\(path): \(error.cause ?? error.error)")
+    }
+
+    static let mockConfigNotObject = mockConfig("The mock config must be a JSON object")
+    static let mockConfigStateMachinesNotObject = mockConfig("'StateMachines' must be an object")
+    static let mockConfigResponsesNotObject = mockConfig("'MockedResponses' must be an object")
+
+    static func mockConfigTestCasesNotObject(machine: String) -> StatesError {
+        mockConfig("StateMachines.\(machine).TestCases must be an object")
+    }
+
+    static func mockConfigTestCaseNotObject(machine: String, testCase: String) -> StatesError {
+        mockConfig("StateMachines.\(machine).TestCases.\(testCase) must be an object")
+    }
+
+    static func mockConfigStateNotNamingResponse(machine: String, testCase: String, state: String) -> StatesError {
+        mockConfig("StateMachines.\(machine).TestCases.\(testCase).\(state) must name a mocked response")
+    }
+
+    static func mockConfigResponseNotObject(_ response: String) -> StatesError {
+        mockConfig("MockedResponses.\(response) must be an object")
+    }
+
+    static func mockConfigInvocationKey(_ response: String, key: String) -> StatesError {
+        mockConfig("MockedResponses.\(response): invalid invocation key '\(key)' (expected \"n\" or \"a-b\")")
+    }
+
+    static func mockConfigEntryNotObject(_ response: String, key: String) -> StatesError {
+        mockConfig("MockedResponses.\(response).\(key) must be an object")
+    }
+
+    static func mockConfigThrowFields(_ response: String, key: String) -> StatesError {
+        mockConfig("MockedResponses.\(response).\(key).Throw needs string 'Error' and 'Cause'")
+    }
+
+    static func mockConfigReturnOrThrow(_ response: String, key: String) -> StatesError {
+        mockConfig("MockedResponses.\(response).\(key) must have exactly one of 'Return' or 'Throw'")
+    }
+
+    /// Invocation ranges must cover 0, 1, 2, … without gaps or overlaps: `missing` is the first
+    /// invocation not covered, or `nil` when `overlapAt` is covered twice.
+    static func mockConfigNotConsecutive(_ response: String, missing: Int?, overlapAt: Int) -> StatesError {
+        mockConfig("MockedResponses.\(response): mock responses must be consecutively numbered from 0 (\(missing.map { "missing \($0)" } ?? "overlapping at \(overlapAt)"))")
+    }
+
+    /// `known` is the sorted, quoted list of names the config does have (or `none`).
+    static func mockConfigNoMachine(_ machine: String, known: String) -> StatesError {
+        mockConfig("The mock config has no state machine named '\(machine)' (it has \(known); --name sets the name)")
+    }
+
+    static func mockConfigNoTestCase(_ testCase: String, machine: String, known: String) -> StatesError {
+        mockConfig("Invalid mock test case name '\(testCase)' for state machine '\(machine)' (its test cases: \(known))")
+    }
+
+    static func mockConfigUnknownResponse(testCase: String, state: String, response: String) -> StatesError {
+        mockConfig("Test case '\(testCase)' maps state '\(state)' to unknown mocked response '\(response)'")
+    }
+
+    static func mockConfigUnmockedTask(testCase: String, machine: String, state: String, resource: String) -> StatesError {
+        mockConfig("Test case '\(testCase)' of state machine '\(machine)' has no mocked response for Task state '\(state)' (Resource \(resource))")
+    }
+}
