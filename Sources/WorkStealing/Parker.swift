@@ -31,21 +31,22 @@ final class Parker: Sendable {
     init() {}
 
     /// Blocks until `unpark()` is called (possibly before this call) or `timeout` nanoseconds pass.
-    /// May also return early; callers re-check their condition.
-    @usableFromInline
-    func park(timeout: UInt64? = nil) {
+    /// Returns `true` when it consumed a notification, `false` when the timeout passed first.
+    /// Callers re-check their condition either way.
+    @usableFromInline @discardableResult
+    func park(timeout: UInt64? = nil) -> Bool {
         // Acquiring-and-releasing: acquiring pairs with the releasing exchange in `unpark`, so what
         // the unparker wrote before unparking (the job it pushed) is visible to us.
         if state.compareExchange(expected: Parker.notified, desired: Parker.empty,
                                  ordering: .acquiringAndReleasing).exchanged {
-            return
+            return true
         }
         if !state.compareExchange(expected: Parker.empty, desired: Parker.parked,
                                   ordering: .acquiringAndReleasing).exchanged {
             // Only `unpark` changes the state behind our back, so it is `notified` now.
             // Acquiring: pairs with `unpark`'s releasing exchange.
             _ = state.exchange(Parker.empty, ordering: .acquiring)
-            return
+            return true
         }
 
         #if DEBUG
@@ -58,7 +59,7 @@ final class Parker: Sendable {
                 // Acquiring: if an unpark raced us, we need its writes (handled below instead).
                 if state.compareExchange(expected: Parker.parked, desired: Parker.empty,
                                          ordering: .acquiring).exchanged {
-                    return
+                    return false
                 }
                 // `unpark` replaced `parked`, so it has signalled or is about to: consume that
                 // signal to keep the semaphore at zero.
@@ -69,6 +70,7 @@ final class Parker: Sendable {
         }
         // The state is `notified`. Acquiring: pairs with the releasing exchange in `unpark`.
         _ = state.exchange(Parker.empty, ordering: .acquiring)
+        return true
     }
 
     /// Wakes the owner if it is parked, or makes its next `park()` return immediately.

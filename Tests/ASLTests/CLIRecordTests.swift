@@ -3,7 +3,8 @@ import ASLJSON
 @testable import ASLCLI
 import Testing
 
-/// The result record written field by field is byte-identical to `ExecutionOutcome.record`.
+/// The result record written field by field is byte-identical to `ExecutionOutcome.record`, and
+/// both give the hand-written bytes of AWS's `StartSyncExecution` response shape.
 @Suite struct CLIRecordTests {
     func outcome(start: Int64, stop: Int64, status: ExecutionStatus = .succeeded) -> ExecutionOutcome {
         ExecutionOutcome(
@@ -11,6 +12,25 @@ import Testing
             name: "line-\"1\"\n", status: status, startDate: start, stopDate: stop,
             output: status == .succeeded ? ["a": [1, 2.5, "é"], "b": .null] : nil,
             error: status == .succeeded ? nil : "Boom", cause: status == .failed ? "it \"broke\"" : nil)
+    }
+
+    /// Expected bytes written by hand: field order as AWS returns them; dates as epoch seconds, an
+    /// integer on a whole second, else as Java's `Double.toString` prints them (AWS's JSON protocol:
+    /// `1.70000000012E9` at and above 10^7, plain `0.001` below); JSON escapes in `name` and `cause`.
+    @Test func recordsHaveTheAWSShape() {
+        let arns = #""executionArn":"arn:aws:states:us-east-1:123456789012:express:m:line-1:x","stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m","name":"line-\"1\"\n""#
+        let cases: [(ExecutionOutcome, String)] = [
+            (outcome(start: 1_700_000_000_120, stop: 1_700_000_001_000),
+             "{" + arns + #","status":"SUCCEEDED","startDate":1.70000000012E9,"stopDate":1700000001,"output":{"a":[1,2.5,"é"],"b":null}}"#),
+            (outcome(start: 0, stop: 1, status: .failed),
+             "{" + arns + #","status":"FAILED","startDate":0,"stopDate":0.001,"error":"Boom","cause":"it \"broke\""}"#),
+            (outcome(start: 999, stop: 1000, status: .timedOut),
+             "{" + arns + #","status":"TIMED_OUT","startDate":0.999,"stopDate":1,"error":"Boom"}"#),
+        ]
+        for (o, expected) in cases {
+            #expect(String(decoding: RecordFormatter.recordBytes(o), as: UTF8.self) == expected)
+            #expect(JSONWriter.string(o.record) == expected)
+        }
     }
 
     @Test func recordsMatchTheGenericSerializer() {

@@ -10,11 +10,11 @@ import Testing
         let parker = Parker()
         parker.unpark()
         parker.unpark()  // notifications do not accumulate
-        parker.park()
-        // A second park would block forever if the first had left a notification behind; use a
-        // timeout so a bug fails instead of hanging.
-        parker.park(timeout: 1_000_000)
-        #expect(Bool(true), "returned from both parks")
+        let first = parker.park(timeout: 10_000_000_000)
+        #expect(first, "the pending notification is consumed")
+        // Had the second unpark left a notification behind, this park would consume it too.
+        let second = parker.park(timeout: 1_000_000)
+        #expect(!second, "nothing pending: the timed park times out")
     }
 
     /// 1. the owner marks itself parked and stops in the seam, before blocking;
@@ -29,15 +29,20 @@ import Testing
             unparked.wait()
         }
         let done = DispatchSemaphore(value: 0)
+        let notified = Atomic<Bool>(false)
         Thread.detachNewThread {
-            parker.park()
+            // Timed, so a lost wake-up fails the test instead of hanging it.
+            let woke = parker.park(timeout: 30_000_000_000)
+            // Releasing: pairs with the acquiring load below, after `done`.
+            notified.store(woke, ordering: .releasing)
             done.signal()
         }
         inSeam.wait()
         parker.unpark()
         unparked.signal()
         done.wait()
-        #expect(Bool(true), "park returned")
+        let woke = notified.load(ordering: .acquiring)
+        #expect(woke, "park returned on the unpark, not on its timeout")
     }
 
     /// A timed-out park that races an unpark consumes the signal, so the next untimed park blocks
