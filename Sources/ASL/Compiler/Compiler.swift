@@ -228,11 +228,11 @@ struct Compiler {
         case .null: return .discard
         case .path(let p):
             if p == "$" { return .replace }
-            do throws(StatesError) {
-                referencePaths.append(try Bridge.compileReferencePath(p))
+            do throws(ExpressionCompileError) {
+                referencePaths.append(try ReferencePath(p))
             } catch {
                 report(error, at: at)
-                referencePaths.append(try! Bridge.compileReferencePath("$"))
+                referencePaths.append(try! ReferencePath("$"))
             }
             return .path(Int32(referencePaths.count - 1))
         }
@@ -244,22 +244,26 @@ struct Compiler {
         diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: error.cause ?? error.error, location: at))
     }
 
+    private mutating func report(_ error: ExpressionCompileError, at: JSONPointer) {
+        diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: error.message, location: at))
+    }
+
     private mutating func path(_ text: String, at: JSONPointer) -> Int32 {
-        do throws(StatesError) {
-            paths.append(try Bridge.compilePath(text))
+        do throws(ExpressionCompileError) {
+            paths.append(try JSONPath(text))
         } catch {
             report(error, at: at)
-            paths.append(try! Bridge.compilePath("$"))
+            paths.append(try! JSONPath("$"))
         }
         return Int32(paths.count - 1)
     }
 
     private mutating func template(_ value: JSONValue, at: JSONPointer) -> Int32 {
-        do throws(StatesError) {
-            templates.append(try Bridge.compileTemplate(value))
+        do throws(ExpressionCompileError) {
+            templates.append(try PayloadTemplate(value))
         } catch {
             report(error, at: at)
-            templates.append(try! Bridge.compileTemplate(.object(JSONObject())))
+            templates.append(try! PayloadTemplate(.object(JSONObject())))
         }
         return Int32(templates.count - 1)
     }
@@ -363,8 +367,8 @@ struct Compiler {
                 let source = conditionValue.stringValue ?? conditionValue.description
                 condition = .jsonata(JSONataTemplate.orConstant(conditionValue, field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) }), source: source)
             } else {
-                do throws(StatesError) {
-                    condition = .jsonPath(try Bridge.compileChoice(rule))
+                do throws(ExpressionCompileError) {
+                    condition = .jsonPath(try ChoiceCondition(rule))
                 } catch {
                     report(error, at: ruleAt)
                     continue
@@ -392,11 +396,4 @@ struct Compiler {
         maps.append(spec)
         return Int32(maps.count - 1)
     }
-}
-
-/// A definition that cannot be compiled, with every diagnostic found.
-public struct DefinitionError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

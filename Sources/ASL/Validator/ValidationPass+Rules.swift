@@ -99,7 +99,7 @@ extension ValidationPass {
         if let condition = r["Condition"] {
             switch condition {
             case .bool: break
-            case .string(let s) where Validator.isJSONata(s): walkJSONataValue(condition, at: rp / "Condition")
+            case .string(let s) where Self.isJSONata(s): walkJSONata(condition, field: "Condition", at: rp / "Condition")
             default:
                 schema("The field 'Condition' must be a JSONata expression ('{% ... %}') or a boolean, but was \(condition.typeName)", at: rp / "Condition")
             }
@@ -109,10 +109,6 @@ extension ValidationPass {
         }
         if let output = r["Output"] { checkJSONataTemplate(output, field: "Output", objectOrExpression: false, at: rp / "Output") }
         if let assign = r["Assign"] { checkAssign(assign, language: .jsonata, at: rp / "Assign") }
-    }
-
-    mutating func walkJSONataValue(_ value: JSONValue, at location: JSONPointer) {
-        checkJSONataTemplate(value, field: location.tokens.last ?? "", objectOrExpression: false, at: location)
     }
 
     /// A JSONPath Choice rule: `Variable` + exactly one operator, or one of `And`/`Or`/`Not`;
@@ -190,7 +186,7 @@ extension ValidationPass {
                 if operand.boolValue == nil { schema("The field '\(op)' must be a boolean, but was \(operand.typeName)", at: location) }
             case "timestamp":
                 if let text = operand.stringValue {
-                    if !Validator.isTimestamp(text) { schema("String does not match RFC3339 timestamp", at: location) }
+                    if !Self.isTimestampLiteral(text) { schema(Message.notRFC3339Timestamp, at: location) }
                 } else {
                     schema("The field '\(op)' must be a timestamp string, but was \(operand.typeName)", at: location)
                 }
