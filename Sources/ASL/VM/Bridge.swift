@@ -214,8 +214,7 @@ enum Bridge {
             }
             guard seconds <= Double(maxWaitSeconds) else { throw StatesError.runtime("Wait state delay is too long.") }
             return Int64(seconds) * 1000
-        case .timestamp(let text):
-            guard let t = Timestamp(text) else { throw StatesError.runtime("The Timestamp field cannot be parsed: \(text)") }
+        case .timestamp(let t):
             return max(0, t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock())
         case .timestampPath(let p, let source):
             let path = program.paths[Int(p)]
