@@ -23,7 +23,7 @@ public final class StateMachine: Sendable {
     /// Validates and compiles a definition. Throws ``DefinitionError`` with every diagnostic.
     public convenience init(definition text: String, name: String, type: WorkflowType = .express,
                             region: String = defaultRegion, account: String = defaultAccount) throws(DefinitionError) {
-        let (result, program) = Validator.validateAndCompile(text, type: type)
+        let (result, program) = Compiler.validateAndCompile(text, type: type)
         guard result.isValid, let program else {
             throw DefinitionError(diagnostics: result.diagnostics.filter { $0.severity == .error })
         }

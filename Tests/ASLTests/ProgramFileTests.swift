@@ -134,7 +134,7 @@ import Testing
         var version = good
         Self.setUInt32(1, at: 4, in: &version)
         #expect(Self.kind(version) == .unsupportedVersion)
-        Self.setUInt32(3, at: 4, in: &version)
+        Self.setUInt32(ProgramFile.formatVersion + 1, at: 4, in: &version)
         #expect(Self.kind(version) == .unsupportedVersion)
         var flags = good
         flags[8] = 1
@@ -234,7 +234,7 @@ import Testing
         let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0x07]
         func forge(_ payload: [UInt8]) -> [UInt8] {
             var header = Array("ASLC".utf8)
-            header += [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+            header += [UInt8(ProgramFile.formatVersion), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
             return Self.withChecksum(header + payload)
         }
         #expect(Self.kind(forge(huge)) == .corrupt)

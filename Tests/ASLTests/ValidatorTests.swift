@@ -209,10 +209,16 @@ import Testing
         #expect(errors(one(#"{"Type": "Wait", "Timestamp": "2016-13-05T21:29:29Z", "End": true}"#))
             == ["/States/S/Timestamp: \(schema): String does not match RFC3339 timestamp"])
         for good in ["2016-03-14T01:59:00Z", "2016-03-14T01:59:00.123+01:00", "2024-02-29T23:59:59-05:30"] {
-            #expect(Validator.isTimestamp(good), "\(good)")
+            #expect(ValidationPass.isTimestampLiteral(good), "\(good)")
         }
-        for bad in ["2016-12-05T21:29:29", "2016-12-05T25:29:29Z", "05-12-2016T21:29:29Z", "2023-02-29T00:00:00Z", "2016-03-14t01:59:00Z"] {
-            #expect(!Validator.isTimestamp(bad), "\(bad)")
+        for bad in ["2016-12-05T21:29:29", "2016-12-05T25:29:29Z", "05-12-2016T21:29:29Z", "2023-02-29T00:00:00Z", "2016-03-14t01:59:00Z",
+                    "2016-03-14T01:59Z", "2016-03-14T01:59:00+01:00:30"] {
+            #expect(!ValidationPass.isTimestampLiteral(bad), "\(bad)")
+        }
+        // The definition schema is stricter than the run-time reader (Java's ISO_OFFSET_DATE_TIME),
+        // which takes a lower-case `t`, no seconds and an offset with seconds.
+        for lenient in ["2016-03-14t01:59:00Z", "2016-03-14T01:59Z", "2016-03-14T01:59:00+01:00:30"] {
+            #expect(Timestamp(lenient) != nil, "\(lenient)")
         }
     }
 
@@ -223,12 +229,23 @@ import Testing
             == ["/States/S/InputPath: \(schema): The value for the field 'InputPath' must be a valid JSONPath (a path must start with '$')"])
         #expect(errors(one(#"{"Type": "Pass", "End": true, "ResultPath": "$.a[*]"}"#)) == ["/States/S/ResultPath: \(schema): Value is not a Reference Path"])
         #expect(errors(one(#"{"Type": "Wait", "SecondsPath": "$..x", "End": true}"#)) == ["/States/S/SecondsPath: \(schema): Value is not a Reference Path"])
-        for good in ["$", "$.a.b[0]", "$['a b'][1]", "$$.Execution.Input", "$var.x", "$.a[?(@.b > 1)].c", "$..x", "$.a[0:2]", "$.a[*]", "$.a.length()"] {
-            #expect(Validator.checkPath(good, .path) == nil, "\(good)")
+        for good in ["$", "$.a.b[0]", "$['a b'][1]", "$$.Execution.Input", "$var.x", "$.a[?(@.b > 1)].c", "$..x", "$.a[0:2]", "$.a[*]"] {
+            #expect(ValidationPass.pathProblem(good, .path) == nil, "\(good)")
         }
-        for bad in ["a", "$.", "$.a[", "$.a[]", "$.a]", "$.a[?(@.b]"] {
-            #expect(Validator.checkPath(bad, .path) != nil, "\(bad)")
+        for bad in ["a", "$.", "$.a[", "$.a[]", "$.a]", "$.a[?(@.b]", "$.a.length()", "$.a b"] {
+            #expect(ValidationPass.pathProblem(bad, .path) != nil, "\(bad)")
         }
+        // Reference paths: the parsed path says which step is not allowed.
+        #expect(ValidationPass.pathProblem("$.a[*]", .referencePath) == "wildcards are not allowed in a reference path")
+        #expect(ValidationPass.pathProblem("$..a", .referencePath) == "deep scan ('..') is not allowed in a reference path")
+        #expect(ValidationPass.pathProblem("$.a[-1]", .referencePath) == "only a single index is allowed in a reference path")
+        #expect(ValidationPass.pathProblem("$$.Execution", .resultPath) == "the context object ($$) cannot be used here")
+        #expect(ValidationPass.pathProblem("$x.a", .resultPath) == "a variable cannot be used here")
+        // A path the compiler cannot compile is a validation error now, not a compile-stage one.
+        #expect(errors(one(#"{"Type": "Pass", "End": true, "OutputPath": "$.a.length()"}"#))
+            == ["/States/S/OutputPath: \(schema): The value for the field 'OutputPath' must be a valid JSONPath (path functions are not supported)"])
+        #expect(errors(one(#"{"Type": "Pass", "End": true, "ResultPath": "$$.x"}"#))
+            == ["/States/S/ResultPath: \(schema): Value is not a Reference Path: the context object ($$) cannot be used here"])
     }
 
     @Test func payloadTemplateValues() {
@@ -238,21 +255,25 @@ import Testing
     }
 
     @Test func intrinsicSyntax() {
-        var name = ""
+        func valid(_ text: String) -> Bool { (try? IntrinsicFunction(text)) != nil }
         for good in ["States.Array()", "States.Format('it\\'s {}', $.a)", "States.MathAdd(-1.5, 2)", "States.ArrayRange(0, 10, 3)",
                      "States.Array('Foo', 2022, $.someJson, null, true)", "States.StringSplit('Hello\nWorld', '\n')",
                      "States.JsonToString($$.Execution.Input)", "States.Hash($.data, 'SHA-256')", "States.Format($myVar)"] {
-            #expect(Validator.checkIntrinsic(good, outermost: &name) == nil, "\(good)")
+            #expect(valid(good), "\(good)")
         }
-        #expect(Validator.checkIntrinsic("States.Nope(1)", outermost: &name) == "unknown intrinsic function 'States.Nope'")
-        #expect(Validator.checkIntrinsic("States.Format('a'", outermost: &name) != nil)
-        #expect(Validator.checkIntrinsic("States.StringToJson('{\\\"a\\\":1}')", outermost: &name) != nil)
-        #expect(Validator.checkIntrinsic("States.UUID(1)", outermost: &name) == "'States.UUID' takes 0 arguments, but was given 1")
-        #expect(Validator.checkIntrinsic("states.UUID()", outermost: &name) != nil)
+        for bad in ["States.Nope(1)", "States.Format('a'", "States.StringToJson('{\\\"a\\\":1}')", "States.UUID(1)", "states.UUID()",
+                    "States.Hash(1, 'SHA-256')"] {
+            #expect(!valid(bad), "\(bad)")
+        }
         let ten = String(repeating: "States.Array(", count: 10) + String(repeating: ")", count: 10)
         let eleven = String(repeating: "States.Array(", count: 11) + String(repeating: ")", count: 11)
-        #expect(Validator.checkIntrinsic(ten, outermost: &name) == nil)
-        #expect(Validator.checkIntrinsic(eleven, outermost: &name) != nil)
+        #expect(valid(ten))
+        #expect(!valid(eleven))
+        // The validator reports what the compiler's parser rejects, with AWS's generic wording.
+        for bad in ["States.UUID(1)", "States.Hash(1, 'SHA-256')", "States.Format('a'"] {
+            #expect(errors(one(#"{"Type": "Pass", "End": true, "Parameters": {"v.$": "\#(bad)"}}"#))
+                == ["/States/S/Parameters: \(schema): The value for the field 'v.$' must be a valid JSONPath or a valid intrinsic function call"], "\(bad)")
+        }
         #expect(errors(one(#"{"Type": "Fail", "ErrorPath": "States.Array($.a)"}"#))
             == ["/States/S/ErrorPath: \(schema): The value for the field 'ErrorPath' must be a valid JSONPath or a valid intrinsic function call"])
         #expect(errors(one(#"{"Type": "Fail", "ErrorPath": "States.Format('E{}', $.a)", "CausePath": "$.c"}"#)).isEmpty)

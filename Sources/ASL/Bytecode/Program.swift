@@ -175,7 +175,8 @@ public final class Program: Sendable {
 
     enum WaitSpec: Sendable {
         case seconds(NumberSource)
-        case timestamp(String)
+        /// A literal `Timestamp`, parsed at compile time.
+        case timestamp(Timestamp)
         case timestampPath(Int32, source: String)
         case timestampJSONata(Int32)
     }

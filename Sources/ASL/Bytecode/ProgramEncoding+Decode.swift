@@ -222,6 +222,13 @@ struct ProgramDecoder {
         }
     }
 
+    private mutating func timestamp() throws(ProgramFileError) -> Timestamp {
+        let seconds = try sv()
+        let nanos = try uv()
+        guard nanos < 1_000_000_000 else { throw fail("timestamp nanoseconds \(nanos) out of range") }
+        return Timestamp(epochSeconds: seconds, nanoseconds: Int32(nanos))
+    }
+
     private mutating func jsonata() throws(ProgramFileError) -> JSONataTemplate {
         JSONataTemplate(root: try jsonataNode())
     }
@@ -282,11 +289,7 @@ struct ProgramDecoder {
             let operand: ChoiceOperand
             switch try tag("comparison operand", below: 3) {
             case ProgramTag.operandLiteral: operand = .literal(try json())
-            case ProgramTag.operandTimestamp:
-                let seconds = try sv()
-                let nanos = try uv()
-                guard nanos < 1_000_000_000 else { throw fail("timestamp nanoseconds \(nanos) out of range") }
-                operand = .timestamp(Timestamp(epochSeconds: seconds, nanoseconds: Int32(nanos)))
+            case ProgramTag.operandTimestamp: operand = .timestamp(try timestamp())
             default: operand = .path(try path())
             }
             return .compare(family, relation, operand)
@@ -434,7 +437,7 @@ struct ProgramDecoder {
             case ProgramTag.waitSeconds:
                 guard let n = try d.number() else { throw d.fail("Wait without Seconds") }
                 return .seconds(n)
-            case ProgramTag.waitTimestamp: return .timestamp(try d.str())
+            case ProgramTag.waitTimestamp: return .timestamp(try d.timestamp())
             case ProgramTag.waitTimestampPath: return .timestampPath(try d.index(), source: try d.str())
             default: return .timestampJSONata(try d.index())
             }

@@ -159,6 +159,8 @@ struct ProgramEncoder {
 
     mutating func jsonata(_ t: JSONataTemplate) { jsonataNode(t.root) }
 
+    mutating func timestamp(_ t: Timestamp) { sv(t.epochSeconds); uv(Int(t.nanoseconds)) }
+
     mutating func jsonataNode(_ n: JSONataTemplate.Node) {
         switch n {
         case .constant(let v): byte(ProgramTag.jsonataConstant); json(v)
@@ -193,7 +195,7 @@ struct ProgramEncoder {
             byte(family.tag); byte(relation.tag)
             switch operand {
             case .literal(let v): byte(ProgramTag.operandLiteral); json(v)
-            case .timestamp(let ts): byte(ProgramTag.operandTimestamp); sv(ts.epochSeconds); uv(Int(ts.nanoseconds))
+            case .timestamp(let ts): byte(ProgramTag.operandTimestamp); timestamp(ts)
             case .path(let p): byte(ProgramTag.operandPath); str(p.text)
             }
         case .matches(let pattern):
@@ -314,7 +316,7 @@ struct ProgramEncoder {
         for w in p.waits {
             switch w {
             case .seconds(let n): byte(ProgramTag.waitSeconds); number(n)
-            case .timestamp(let s): byte(ProgramTag.waitTimestamp); str(s)
+            case .timestamp(let ts): byte(ProgramTag.waitTimestamp); timestamp(ts)
             case .timestampPath(let i, let source): byte(ProgramTag.waitTimestampPath); index(i); str(source)
             case .timestampJSONata(let i): byte(ProgramTag.waitTimestampJSONata); index(i)
             }

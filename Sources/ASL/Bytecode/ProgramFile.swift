@@ -48,8 +48,9 @@ public struct ProgramFileError: Error, Sendable, CustomStringConvertible {
 /// foreign file is a ``ProgramFileError``, never a crash.
 public enum ProgramFile {
     static let magic: [UInt8] = Array("ASLC".utf8)
-    /// The format version this aslx writes and reads (version 1 stored the definition's JSON).
-    public static let formatVersion: UInt32 = 2
+    /// The format version this aslx writes and reads (version 1 stored the definition's JSON;
+    /// version 2 a Wait's literal `Timestamp` as text).
+    public static let formatVersion: UInt32 = 3
     /// Size of the fixed header in bytes.
     public static let headerSize = 20
 

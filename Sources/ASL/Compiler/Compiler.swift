@@ -228,11 +228,11 @@ struct Compiler {
         case .null: return .discard
         case .path(let p):
             if p == "$" { return .replace }
-            do throws(StatesError) {
-                referencePaths.append(try Bridge.compileReferencePath(p))
+            do throws(ExpressionCompileError) {
+                referencePaths.append(try ReferencePath(p))
             } catch {
                 report(error, at: at)
-                referencePaths.append(try! Bridge.compileReferencePath("$"))
+                referencePaths.append(try! ReferencePath("$"))
             }
             return .path(Int32(referencePaths.count - 1))
         }
@@ -244,22 +244,26 @@ struct Compiler {
         diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: error.cause ?? error.error, location: at))
     }
 
+    private mutating func report(_ error: ExpressionCompileError, at: JSONPointer) {
+        diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: error.message, location: at))
+    }
+
     private mutating func path(_ text: String, at: JSONPointer) -> Int32 {
-        do throws(StatesError) {
-            paths.append(try Bridge.compilePath(text))
+        do throws(ExpressionCompileError) {
+            paths.append(try JSONPath(text))
         } catch {
             report(error, at: at)
-            paths.append(try! Bridge.compilePath("$"))
+            paths.append(try! JSONPath("$"))
         }
         return Int32(paths.count - 1)
     }
 
     private mutating func template(_ value: JSONValue, at: JSONPointer) -> Int32 {
-        do throws(StatesError) {
-            templates.append(try Bridge.compileTemplate(value))
+        do throws(ExpressionCompileError) {
+            templates.append(try PayloadTemplate(value))
         } catch {
             report(error, at: at)
-            templates.append(try! Bridge.compileTemplate(.object(JSONObject())))
+            templates.append(try! PayloadTemplate(.object(JSONObject())))
         }
         return Int32(templates.count - 1)
     }
@@ -323,7 +327,14 @@ struct Compiler {
             spec = .seconds(seconds)
         } else {
             switch s.timestamp {
-            case .literal(let t)?: spec = .timestamp(t)
+            case .literal(let t)?:
+                // The validator checked the literal; a definition built in code may not have been.
+                if let timestamp = Timestamp(t) {
+                    spec = .timestamp(timestamp)
+                } else {
+                    diagnostics.append(.schema(Diagnostic.Message.notRFC3339Timestamp, at: at / "Timestamp"))
+                    spec = .seconds(.constant(0))
+                }
             case .path(let p)?: spec = .timestampPath(path(p, at: at / "TimestampPath"), source: p)
             case .jsonata(let j)?: spec = .timestampJSONata(jsonataTemplate(.string(j), at: at / "Timestamp", field: "Timestamp"))
             case nil: spec = .seconds(.constant(0))
@@ -352,25 +363,23 @@ struct Compiler {
 
     private mutating func choiceSpec(_ s: StateDefinition, at: JSONPointer, target: (String?) -> Int32) -> Int32 {
         var rules: [Program.ChoiceSpec.Rule] = []
-        for (i, rule) in s.choices.enumerated() {
-            let ruleAt = at / "Choices" / i
-            let next: String? = rule["Next"]?.stringValue
-            let assignIndex = rule["Assign"].map { assign($0, jsonata: s.queryLanguage == .jsonata, at: ruleAt / "Assign") }
-            let outputIndex = rule["Output"].map { jsonataTemplate($0, at: ruleAt / "Output", field: "Output") }
+        for rule in s.choices {
+            let ruleAt = rule.pointer
+            let assignIndex = rule.assign.map { assign($0, jsonata: s.queryLanguage == .jsonata, at: ruleAt / "Assign") }
+            let outputIndex = rule.output.map { jsonataTemplate($0, at: ruleAt / "Output", field: "Output") }
             let condition: Program.ChoiceSpec.RuleCondition
-            if s.queryLanguage == .jsonata {
-                let conditionValue = rule["Condition"] ?? false
+            if case .jsonata(let conditionValue) = rule.condition {
                 let source = conditionValue.stringValue ?? conditionValue.description
                 condition = .jsonata(JSONataTemplate.orConstant(conditionValue, field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) }), source: source)
             } else {
-                do throws(StatesError) {
-                    condition = .jsonPath(try Bridge.compileChoice(rule))
+                do throws(ExpressionCompileError) {
+                    condition = .jsonPath(try ChoiceCondition(rule.condition))
                 } catch {
                     report(error, at: ruleAt)
                     continue
                 }
             }
-            rules.append(Program.ChoiceSpec.Rule(condition: condition, next: target(next), assign: assignIndex, output: outputIndex))
+            rules.append(Program.ChoiceSpec.Rule(condition: condition, next: target(rule.next), assign: assignIndex, output: outputIndex))
         }
         choices.append(Program.ChoiceSpec(rules: rules, defaultState: s.defaultNext.map { target($0) }))
         return Int32(choices.count - 1)
@@ -392,11 +401,4 @@ struct Compiler {
         maps.append(spec)
         return Int32(maps.count - 1)
     }
-}
-
-/// A definition that cannot be compiled, with every diagnostic found.
-public struct DefinitionError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [Diagnostic]
-    public init(diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
-    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }

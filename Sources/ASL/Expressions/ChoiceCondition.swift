@@ -15,23 +15,14 @@ public struct ChoiceCondition: Sendable {
 
     let node: Node
 
-    /// The data-test operator names (each also has a `…Path` form except `StringMatches` and `Is*`).
-    public static let comparisonOperators: [String] = {
-        var ops: [String] = []
-        for family in ["String", "Numeric", "Timestamp"] {
-            for relation in ["Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"] {
-                ops.append(family + relation)
-                ops.append(family + relation + "Path")
-            }
-        }
-        ops += ["BooleanEquals", "BooleanEqualsPath", "StringMatches",
-                "IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"]
-        return ops
-    }()
+    /// Compiles a decoded rule's condition (JSONPath rules only).
+    public init(_ condition: ChoiceRule.Condition) throws(ExpressionCompileError) {
+        node = try Self.compile(condition)
+    }
 
-    /// Compiles a rule object.
+    /// Compiles a rule object as written.
     public init(_ rule: JSONValue) throws(ExpressionCompileError) {
-        node = try Self.compile(rule)
+        try self.init(ChoiceRule.Condition(jsonPath: rule))
     }
 
     /// Evaluates the rule. Paths read the context's input (`$`), context object (`$$`) or variables.
@@ -64,44 +55,30 @@ public struct ChoiceCondition: Sendable {
 
     // MARK: Compilation
 
-    static func compile(_ rule: JSONValue) throws(ExpressionCompileError) -> Node {
-        guard case .object(let object) = rule else { throw ExpressionCompileError("A Choice rule must be an object") }
-        if let and = object["And"] { return .and(try compileList(and, "And")) }
-        if let or = object["Or"] { return .or(try compileList(or, "Or")) }
-        if let not = object["Not"] {
-            guard case .object = not else { throw ExpressionCompileError("The value of 'Not' must be a Choice rule object") }
-            return .not(try compile(not))
+    static func compile(_ condition: ChoiceRule.Condition) throws(ExpressionCompileError) -> Node {
+        switch condition {
+        case .and(let conditions): return .and(try compileList(conditions))
+        case .or(let conditions): return .or(try compileList(conditions))
+        case .not(let inner): return .not(try compile(inner))
+        case .invalid(let message): throw ExpressionCompileError(message)
+        case .jsonata: throw ExpressionCompileError("A JSONata Choice rule is not a JSONPath condition")
+        case .comparison(let variableText, let op, let operand):
+            let variable: JSONPath
+            do { variable = try JSONPath(variableText) } catch {
+                throw ExpressionCompileError("The value for the field 'Variable' must be a valid JSONPath: \(variableText)")
+            }
+            return .test(variable: variable, try ChoiceTest(op, operand: operand))
         }
-        guard let variableValue = object["Variable"] else {
-            throw ExpressionCompileError("A Choice rule must have a 'Variable' field or one of 'And', 'Or', 'Not'")
-        }
-        guard case .string(let variableText) = variableValue else { throw ExpressionCompileError("The field 'Variable' must be a string") }
-        let variable: JSONPath
-        do { variable = try JSONPath(variableText) } catch {
-            throw ExpressionCompileError("The value for the field 'Variable' must be a valid JSONPath: \(variableText)")
-        }
-        let operators = object.keys.filter { comparisonOperators.contains($0) }
-        guard operators.count == 1, let name = operators.first, let operand = object[name] else {
-            throw ExpressionCompileError(operators.isEmpty
-                ? "A Choice rule with 'Variable' must have a comparison operator"
-                : "A Choice rule must have exactly one comparison operator, found: \(operators.joined(separator: ", "))")
-        }
-        return .test(variable: variable, try ChoiceTest(operator: name, operand: operand))
     }
 
-    static func compileList(_ value: JSONValue, _ name: String) throws(ExpressionCompileError) -> [Node] {
-        guard case .array(let rules) = value, !rules.isEmpty else {
-            throw ExpressionCompileError("The value of '\(name)' must be a non-empty array of Choice rules")
-        }
+    static func compileList(_ conditions: [ChoiceRule.Condition]) throws(ExpressionCompileError) -> [Node] {
         var nodes: [Node] = []
-        for r in rules { nodes.append(try compile(r)) }
+        for c in conditions { nodes.append(try compile(c)) }
         return nodes
     }
 }
 
-enum ChoiceRelation: Sendable {
-    case equals, lessThan, greaterThan, lessThanEquals, greaterThanEquals
-
+extension ChoiceRelation {
     func holds(_ order: Int) -> Bool {
         switch self {
         case .equals: return order == 0
@@ -112,8 +89,6 @@ enum ChoiceRelation: Sendable {
         }
     }
 }
-
-enum ChoiceFamily: Sendable { case string, numeric, boolean, timestamp }
 
 enum ChoiceOperand: Sendable {
     case literal(JSONValue)
@@ -127,57 +102,38 @@ enum ChoiceTest: Sendable {
     case matches(ChoiceStringPattern)
     case isNull(Bool), isPresent(Bool), isNumeric(Bool), isString(Bool), isBoolean(Bool), isTimestamp(Bool)
 
-    init(operator name: String, operand: JSONValue) throws(ExpressionCompileError) {
+    init(_ op: ChoiceOperator, operand: JSONValue) throws(ExpressionCompileError) {
+        let name = op.name
         func flag() throws(ExpressionCompileError) -> Bool {
             guard case .bool(let b) = operand else { throw ExpressionCompileError("The value of '\(name)' must be a boolean") }
             return b
         }
-        switch name {
-        case "IsNull": self = .isNull(try flag()); return
-        case "IsPresent": self = .isPresent(try flag()); return
-        case "IsNumeric": self = .isNumeric(try flag()); return
-        case "IsString": self = .isString(try flag()); return
-        case "IsBoolean": self = .isBoolean(try flag()); return
-        case "IsTimestamp": self = .isTimestamp(try flag()); return
-        case "StringMatches":
+        switch op {
+        case .isNull: self = .isNull(try flag())
+        case .isPresent: self = .isPresent(try flag())
+        case .isNumeric: self = .isNumeric(try flag())
+        case .isString: self = .isString(try flag())
+        case .isBoolean: self = .isBoolean(try flag())
+        case .isTimestamp: self = .isTimestamp(try flag())
+        case .stringMatches:
             guard case .string(let p) = operand else { throw ExpressionCompileError("The value of 'StringMatches' must be a string") }
-            self = .matches(ChoiceStringPattern(p)); return
-        default: break
-        }
-        var rest = Substring(name)
-        let family: ChoiceFamily
-        if rest.hasPrefix("String") { family = .string; rest = rest.dropFirst(6) }
-        else if rest.hasPrefix("Numeric") { family = .numeric; rest = rest.dropFirst(7) }
-        else if rest.hasPrefix("Boolean") { family = .boolean; rest = rest.dropFirst(7) }
-        else if rest.hasPrefix("Timestamp") { family = .timestamp; rest = rest.dropFirst(9) }
-        else { throw ExpressionCompileError("Unknown Choice operator '\(name)'") }
-        let isPath = rest.hasSuffix("Path")
-        if isPath { rest = rest.dropLast(4) }
-        let relation: ChoiceRelation
-        switch rest {
-        case "Equals": relation = .equals
-        case "LessThan": relation = .lessThan
-        case "GreaterThan": relation = .greaterThan
-        case "LessThanEquals": relation = .lessThanEquals
-        case "GreaterThanEquals": relation = .greaterThanEquals
-        default: throw ExpressionCompileError("Unknown Choice operator '\(name)'")
-        }
-        if isPath {
+            self = .matches(ChoiceStringPattern(p))
+        case .compare(let family, let relation, operandIsPath: true):
             guard case .string(let text) = operand, let path = try? JSONPath(text) else {
                 throw ExpressionCompileError("The value of '\(name)' must be a valid JSONPath")
             }
             self = .compare(family, relation, .path(path))
-            return
-        }
-        switch (family, operand) {
-        case (.string, .string), (.numeric, .number), (.boolean, .bool):
-            self = .compare(family, relation, .literal(operand))
-        case (.timestamp, .string(let s)):
-            guard let t = Timestamp(s) else { throw ExpressionCompileError("The value of '\(name)' must be a valid timestamp: \(s)") }
-            self = .compare(family, relation, .timestamp(t))
-        default:
-            let expected = family == .numeric ? "a number" : family == .boolean ? "a boolean" : "a string"
-            throw ExpressionCompileError("The value of '\(name)' must be \(expected)")
+        case .compare(let family, let relation, operandIsPath: false):
+            switch (family, operand) {
+            case (.string, .string), (.numeric, .number), (.boolean, .bool):
+                self = .compare(family, relation, .literal(operand))
+            case (.timestamp, .string(let s)):
+                guard let t = Timestamp(s) else { throw ExpressionCompileError("The value of '\(name)' must be a valid timestamp: \(s)") }
+                self = .compare(family, relation, .timestamp(t))
+            default:
+                let expected = family == .numeric ? "a number" : family == .boolean ? "a boolean" : "a string"
+                throw ExpressionCompileError("The value of '\(name)' must be \(expected)")
+            }
         }
     }
 

@@ -74,9 +74,13 @@ public struct ExpressionCompileError: Error, Sendable, Hashable, CustomStringCon
     public var message: String
     /// The underlying parse problem when `message` is AWS's generic wording.
     public var detail: String?
-    public init(_ message: String, detail: String? = nil) {
+    /// The problem alone, without the expression it is in (`a path must start with '$'`), for
+    /// diagnostics that name the field rather than quote the text.
+    public var reason: String?
+    public init(_ message: String, detail: String? = nil, reason: String? = nil) {
         self.message = message
         self.detail = detail
+        self.reason = reason
     }
     public var description: String { detail.map { "\(message) (\($0))" } ?? message }
 }

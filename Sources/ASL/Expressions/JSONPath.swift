@@ -39,14 +39,33 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether this is a Reference Path: only single `.name` / `['name']` / `[index]` steps.
-    public var isReferencePath: Bool {
-        steps.allSatisfy {
-            switch $0 {
-            case .field: return true
-            case .index(let i): return i >= 0
-            default: return false
+    public var isReferencePath: Bool { referencePathProblem == nil }
+
+    /// Why this is not a Reference Path (the first step that is not a single `.name`,
+    /// `['name']` or non-negative `[index]`), or `nil` when it is one.
+    public var referencePathProblem: String? {
+        for step in steps {
+            switch step {
+            case .field: continue
+            case .index(let i) where i >= 0: continue
+            case .scan: return "deep scan ('..') is not allowed in a reference path"
+            case .wildcard: return "wildcards are not allowed in a reference path"
+            case .filter: return "filters are not allowed in a reference path"
+            case .fields: return "name lists are not allowed in a reference path"
+            case .index, .indexes, .slice: return "only a single index is allowed in a reference path"
             }
         }
+        return nil
+    }
+
+    /// A variable name's first character (`$name`, `Assign` keys; ASL-REFERENCE §9.1).
+    public static func isVariableNameStart(_ c: Unicode.Scalar) -> Bool {
+        c == "_" || c.properties.isAlphabetic
+    }
+
+    /// A variable name's later characters: letters, ASCII digits and `_`.
+    public static func isVariableNamePart(_ c: Unicode.Scalar) -> Bool {
+        isVariableNameStart(c) || (c.isASCII && c.properties.numericType != nil)
     }
 
     /// Whether the path selects one existing node (only `.name` / `['name']` / `[index]`
@@ -328,7 +347,7 @@ struct JSONPathParser {
     }
 
     func fail(_ why: String) -> ExpressionCompileError {
-        ExpressionCompileError("Invalid JSONPath '\(text)': \(why)")
+        ExpressionCompileError("Invalid JSONPath '\(text)': \(why)", reason: why)
     }
 
     var atEnd: Bool { pos >= chars.count }
@@ -341,9 +360,9 @@ struct JSONPathParser {
         if peek == "$" {
             pos += 1
             root = .context
-        } else if let c = peek, c == "_" || c.isLetter {
+        } else if let c = peek, let first = c.unicodeScalars.first, JSONPath.isVariableNameStart(first) {
             var name = ""
-            while let c = peek, c == "_" || c.isLetter || c.isNumber { name.append(c); pos += 1 }
+            while let c = peek, c.unicodeScalars.allSatisfy(JSONPath.isVariableNamePart) { name.append(c); pos += 1 }
             root = .variable(name)
         }
         let steps = try parseSteps(stopAt: nil)
@@ -396,6 +415,7 @@ struct JSONPathParser {
             if let stop = stopAt, stop.contains(c) || c == " " { break }
             if c == " " { throw fail("use bracket notation ['my prop'] if a property contains blank characters") }
             if c == "(" { throw fail("path functions are not supported") }
+            if c == "]" { throw fail("unexpected ']' at position \(pos)") }
             name.append(c)
             pos += 1
         }

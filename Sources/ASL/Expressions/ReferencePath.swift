@@ -9,8 +9,8 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ text: String) throws(ExpressionCompileError) {
         let path = try JSONPath(text)
-        guard path.isReferencePath else {
-            throw ExpressionCompileError("The value '\(text)' is not a valid reference path")
+        if let problem = path.referencePathProblem {
+            throw ExpressionCompileError("The value '\(text)' is not a valid reference path", reason: problem)
         }
         self.path = path
     }

@@ -36,15 +36,24 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         (a.epochSeconds, a.nanoseconds) < (b.epochSeconds, b.nanoseconds)
     }
 
+    /// Parses `text`; `nil` when AWS would not accept it at run time.
+    public init?(_ text: String) { self.init(text, definitionLiteral: false) }
+
     /// Parses `text`; `nil` when AWS would not accept it.
-    public init?(_ text: String) {
+    ///
+    /// - Parameter definitionLiteral: read `text` as AWS's definition schema reads a literal
+    ///   (Choice `Timestamp*` operands, Wait `Timestamp`): RFC 3339 as written in the spec's
+    ///   examples, so `T` and `Z` in upper case, seconds present and the offset `±HH:MM`. Any
+    ///   text accepted this way is also accepted at run time.
+    public init?(_ text: String, definitionLiteral: Bool) {
         var p = TimestampScanner(Array(text.utf8))
         guard let year = p.digits(4), p.take(0x2D), let month = p.digits(2), p.take(0x2D), let day = p.digits(2),
-              p.take(0x54) || p.take(0x74),
+              p.take(0x54) || (!definitionLiteral && p.take(0x74)),
               let hour = p.digits(2), p.take(0x3A), let minute = p.digits(2)
         else { return nil }
         var second = 0
         var nanos = 0
+        if definitionLiteral, p.peekByte != 0x3A { return nil }
         if p.take(0x3A) {
             guard let s = p.digits(2) else { return nil }
             second = s
@@ -60,12 +69,12 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             }
         }
         var offset = 0
-        if p.take(0x5A) || p.take(0x7A) {
+        if p.take(0x5A) || (!definitionLiteral && p.take(0x7A)) {
             offset = 0
         } else if let sign = p.sign() {
             guard let oh = p.digits(2), p.take(0x3A), let om = p.digits(2), oh <= 18, om <= 59 else { return nil }
             var os = 0
-            if p.take(0x3A) {
+            if !definitionLiteral, p.take(0x3A) {
                 guard let s = p.digits(2), s <= 59 else { return nil }
                 os = s
             }
@@ -109,6 +118,7 @@ struct TimestampScanner {
     var pos = 0
     init(_ bytes: [UInt8]) { self.bytes = bytes }
     var atEnd: Bool { pos == bytes.count }
+    var peekByte: UInt8? { pos < bytes.count ? bytes[pos] : nil }
 
     mutating func take(_ b: UInt8) -> Bool {
         if pos < bytes.count, bytes[pos] == b { pos += 1; return true }

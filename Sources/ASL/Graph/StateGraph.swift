@@ -106,8 +106,8 @@ public struct StateGraph: Sendable {
                 if let next = state.next, let t = target(next) { sink.edge(from: nodeID, to: t, label: nil, dashed: false) }
                 if state.type == .choice {
                     for rule in state.choices {
-                        if let next = rule["Next"]?.stringValue, let t = target(next) {
-                            sink.edge(from: nodeID, to: t, label: ChoiceLabel.text(rule), dashed: false)
+                        if let next = rule.next, let t = target(next) {
+                            sink.edge(from: nodeID, to: t, label: ChoiceLabel.text(rule.raw), dashed: false)
                         }
                     }
                     if let d = state.defaultNext, let t = target(d) { sink.edge(from: nodeID, to: t, label: "Default", dashed: false) }

@@ -201,7 +201,9 @@ struct ModelDecoder {
             s.heartbeatSeconds = intOperand(o, "HeartbeatSeconds", at: p, language: language)
             s.credentials = o["Credentials"]
         case .choice:
-            s.choices = array(o, "Choices", at: p) ?? []
+            s.choices = (array(o, "Choices", at: p) ?? []).enumerated().map { i, rule in
+                ChoiceRule(rule, language: language, at: p / "Choices" / i)
+            }
             s.defaultNext = string(o, "Default", at: p)
         case .wait:
             s.seconds = intOperand(o, "Seconds", at: p, language: language)

@@ -88,8 +88,8 @@ public struct StateDefinition: Sendable {
     public var credentials: JSONValue?
 
     // MARK: Choice
-    /// `Choices`: the rules as written (JSONPath rule trees or JSONata `Condition` rules).
-    public var choices: [JSONValue] = []
+    /// `Choices`, decoded (JSONPath rule trees or JSONata `Condition` rules).
+    public var choices: [ChoiceRule] = []
     /// `Default`, if any.
     public var defaultNext: String?
 
@@ -150,8 +150,8 @@ public struct StateDefinition: Sendable {
     public var transitions: [(target: String, location: JSONPointer)] {
         var out: [(String, JSONPointer)] = []
         if let next { out.append((next, pointer / "Next")) }
-        for (i, rule) in choices.enumerated() {
-            if case .string(let n)? = rule["Next"] { out.append((n, pointer / "Choices" / i / "Next")) }
+        for rule in choices {
+            if let n = rule.next { out.append((n, rule.pointer / "Next")) }
         }
         if let defaultNext { out.append((defaultNext, pointer / "Default")) }
         // A catcher without `Next` decodes with an empty name; it has no transition.

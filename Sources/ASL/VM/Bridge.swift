@@ -2,26 +2,9 @@ import ASLJSON
 import JSONata
 
 /// Where the VM meets the compiled expression forms: builds the evaluation context of a frame
-/// and maps expression results to AWS's state-level errors.
+/// and maps expression results to AWS's state-level errors. (Compiling them is the
+/// compiler's job, with the parsers in `Expressions/`.)
 enum Bridge {
-    // MARK: - Compile side
-
-    static func compilePath(_ text: String) throws(StatesError) -> JSONPath {
-        do throws(ExpressionCompileError) { return try JSONPath(text) } catch { throw StatesError(StatesError.runtime, error.message) }
-    }
-
-    static func compileReferencePath(_ text: String) throws(StatesError) -> ReferencePath {
-        do throws(ExpressionCompileError) { return try ReferencePath(text) } catch { throw StatesError(StatesError.runtime, error.message) }
-    }
-
-    static func compileTemplate(_ value: JSONValue) throws(StatesError) -> PayloadTemplate {
-        do throws(ExpressionCompileError) { return try PayloadTemplate(value) } catch { throw StatesError(StatesError.runtime, error.message) }
-    }
-
-    static func compileChoice(_ rule: JSONValue) throws(StatesError) -> ChoiceCondition {
-        do throws(ExpressionCompileError) { return try ChoiceCondition(rule) } catch { throw StatesError(StatesError.runtime, error.message) }
-    }
-
     // MARK: - Context
 
     /// `$$` for the frame's current state (Map item fields added by the caller when needed).
@@ -231,8 +214,7 @@ enum Bridge {
             }
             guard seconds <= Double(maxWaitSeconds) else { throw StatesError.runtime("Wait state delay is too long.") }
             return Int64(seconds) * 1000
-        case .timestamp(let text):
-            guard let t = Timestamp(text) else { throw StatesError.runtime("The Timestamp field cannot be parsed: \(text)") }
+        case .timestamp(let t):
             return max(0, t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock())
         case .timestampPath(let p, let source):
             let path = program.paths[Int(p)]

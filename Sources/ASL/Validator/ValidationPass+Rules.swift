@@ -56,33 +56,18 @@ extension ValidationPass {
 
     // MARK: - Choice (ASL-REFERENCE §5)
 
-    /// Comparison operators and the JSON type of their literal operand.
-    static let comparisonOperators: [String: String] = {
-        var table: [String: String] = [:]
-        for suffix in ["Equals", "LessThan", "GreaterThan", "LessThanEquals", "GreaterThanEquals"] {
-            table["String" + suffix] = "string"
-            table["Numeric" + suffix] = "number"
-            table["Timestamp" + suffix] = "timestamp"
-            table["String" + suffix + "Path"] = "path"
-            table["Numeric" + suffix + "Path"] = "path"
-            table["Timestamp" + suffix + "Path"] = "path"
-        }
-        table["StringMatches"] = "string"
-        table["BooleanEquals"] = "boolean"
-        table["BooleanEqualsPath"] = "path"
-        for test in ["IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"] { table[test] = "boolean" }
-        return table
-    }()
+    /// The comparison operators' field names (the table is the model's ``ChoiceOperator``).
+    static let comparisonOperatorNames = Set(ChoiceOperator.all.map(\.name))
 
     mutating func checkChoice(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
         guard requireFields(o, ["Choices"], at: p), case .array(let rules)? = o["Choices"] else { return }
         if rules.isEmpty { schema("Value cannot be empty", at: p / "Choices") }
-        for (i, rule) in rules.enumerated() {
-            let rp = p / "Choices" / i
+        // The decoded rules, one per element: the shape checks read each as written.
+        for rule in state.choices {
             if state.queryLanguage == .jsonata {
-                checkJSONataRule(rule, at: rp)
+                checkJSONataRule(rule.raw, at: rule.pointer)
             } else {
-                checkRule(rule, topLevel: true, at: rp)
+                checkRule(rule.raw, topLevel: true, at: rule.pointer)
             }
         }
     }
@@ -92,14 +77,14 @@ extension ValidationPass {
             schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
             return
         }
-        let jsonPathOnly = Set(Self.comparisonOperators.keys).union(["Variable", "And", "Or", "Not"])
+        let jsonPathOnly = Self.comparisonOperatorNames.union(["Variable", "And", "Or", "Not"])
         checkFields(r, allowed: ["Condition", "Next", "Assign", "Output", "Comment"], otherLanguage: jsonPathOnly,
                     language: .jsonata, at: rp)
         _ = requireFields(r, ["Condition", "Next"], at: rp)
         if let condition = r["Condition"] {
             switch condition {
             case .bool: break
-            case .string(let s) where Validator.isJSONata(s): walkJSONataValue(condition, at: rp / "Condition")
+            case .string(let s) where Self.isJSONata(s): walkJSONata(condition, field: "Condition", at: rp / "Condition")
             default:
                 schema("The field 'Condition' must be a JSONata expression ('{% ... %}') or a boolean, but was \(condition.typeName)", at: rp / "Condition")
             }
@@ -111,10 +96,6 @@ extension ValidationPass {
         if let assign = r["Assign"] { checkAssign(assign, language: .jsonata, at: rp / "Assign") }
     }
 
-    mutating func walkJSONataValue(_ value: JSONValue, at location: JSONPointer) {
-        checkJSONataTemplate(value, field: location.tokens.last ?? "", objectOrExpression: false, at: location)
-    }
-
     /// A JSONPath Choice rule: `Variable` + exactly one operator, or one of `And`/`Or`/`Not`;
     /// `Next` on top-level rules only.
     mutating func checkRule(_ rule: JSONValue, topLevel: Bool, at rp: JSONPointer) {
@@ -122,7 +103,7 @@ extension ValidationPass {
             schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
             return
         }
-        var allowed = Set(Self.comparisonOperators.keys).union(["Variable", "And", "Or", "Not", "Comment"])
+        var allowed = Self.comparisonOperatorNames.union(["Variable", "And", "Or", "Not", "Comment"])
         if topLevel { allowed.formUnion(["Next", "Assign"]) }
         for key in r.keys where !allowed.contains(key) {
             if key == "Next" {
@@ -141,7 +122,7 @@ extension ValidationPass {
             }
             if let assign = r["Assign"] { checkAssign(assign, language: .jsonPath, at: rp / "Assign") }
         }
-        let operators = r.keys.filter { Self.comparisonOperators[$0] != nil }
+        let operators = r.keys.filter { ChoiceOperator(name: $0) != nil }
         let combinators = r.keys.filter { ["And", "Or", "Not"].contains($0) }
         if combinators.count + (operators.isEmpty ? 0 : 1) > 1 || (!combinators.isEmpty && r["Variable"] != nil) {
             let all = combinators + operators + (r["Variable"] != nil ? ["Variable"] : [])
@@ -178,27 +159,27 @@ extension ValidationPass {
         } else if operators.count > 1 {
             schema("There should only be one of the following fields: [\(operators.joined(separator: ", "))]", at: rp)
         }
-        for op in operators {
-            let operand = r[op]!
-            let location = rp / op
-            switch Self.comparisonOperators[op]! {
-            case "string":
-                if operand.stringValue == nil { schema("The field '\(op)' must be a string, but was \(operand.typeName)", at: location) }
-            case "number":
-                if operand.numberValue == nil { schema("The field '\(op)' must be a number, but was \(operand.typeName)", at: location) }
-            case "boolean":
-                if operand.boolValue == nil { schema("The field '\(op)' must be a boolean, but was \(operand.typeName)", at: location) }
-            case "timestamp":
+        for name in operators {
+            guard let op = ChoiceOperator(name: name), let operand = r[name] else { continue }
+            let location = rp / name
+            switch op.operand {
+            case .string:
+                if operand.stringValue == nil { schema(Message.fieldType(name, "a string", operand), at: location) }
+            case .number:
+                if operand.numberValue == nil { schema(Message.fieldType(name, "a number", operand), at: location) }
+            case .boolean:
+                if operand.boolValue == nil { schema(Message.fieldType(name, "a boolean", operand), at: location) }
+            case .timestamp:
                 if let text = operand.stringValue {
-                    if !Validator.isTimestamp(text) { schema("String does not match RFC3339 timestamp", at: location) }
+                    if !Self.isTimestampLiteral(text) { schema(Message.notRFC3339Timestamp, at: location) }
                 } else {
-                    schema("The field '\(op)' must be a timestamp string, but was \(operand.typeName)", at: location)
+                    schema(Message.fieldType(name, "a timestamp string", operand), at: location)
                 }
-            default:
+            case .path:
                 if let path = operand.stringValue {
-                    checkPathValue(path, field: op, .referencePath, at: location)
+                    checkPathValue(path, field: name, .referencePath, at: location)
                 } else {
-                    schema("The field '\(op)' must be a string, but was \(operand.typeName)", at: location)
+                    schema(Message.fieldType(name, "a string", operand), at: location)
                 }
             }
         }

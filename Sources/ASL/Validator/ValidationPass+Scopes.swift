@@ -56,9 +56,7 @@ extension ValidationPass {
             }
         }
         collect(state.assign, at: state.pointer / "Assign")
-        for (i, rule) in state.choices.enumerated() {
-            if case .object(let r) = rule { collect(r["Assign"], at: state.pointer / "Choices" / i / "Assign") }
-        }
+        for rule in state.choices { collect(rule.assign, at: rule.pointer / "Assign") }
         for catcher in state.catchers { collect(catcher.assign, at: catcher.pointer / "Assign") }
         return out
     }

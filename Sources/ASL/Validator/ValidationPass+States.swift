@@ -75,97 +75,6 @@ extension ValidationPass {
         }
     }
 
-    // MARK: - Paths and templates
-
-    mutating func checkPathValue(_ path: String, field: String, _ rules: Validator.PathRules, at location: JSONPointer) {
-        guard let problem = Validator.checkPath(path, rules) else { return }
-        if rules.reference {
-            schema(field == "ResultPath" && path.hasPrefix("$") && !path.hasPrefix("$.") && !path.hasPrefix("$[") && path != "$"
-                   ? "Value is not a Reference Path: \(problem)" : "Value is not a Reference Path", at: location)
-        } else {
-            schema("The value for the field '\(field)' must be a valid JSONPath (\(problem))", at: location)
-        }
-    }
-
-    /// A JSONPath payload template: keys ending `.$` hold a path or an intrinsic call.
-    mutating func checkPathTemplate(_ value: JSONValue, field: String, requireObject: Bool, at location: JSONPointer) {
-        if requireObject, value.objectValue == nil {
-            schema("The field '\(field)' must be an object, but was \(value.typeName)", at: location)
-            return
-        }
-        walkPathTemplate(value, at: location)
-    }
-
-    private mutating func walkPathTemplate(_ value: JSONValue, at location: JSONPointer) {
-        switch value {
-        case .object(let object):
-            for (key, v) in object {
-                if key.hasSuffix(".$"), key.count > 2 {
-                    guard case .string(let text) = v, Self.isDynamicValue(text) else {
-                        schema("The value for the field '\(key)' must be a valid JSONPath or a valid intrinsic function call", at: location)
-                        continue
-                    }
-                } else {
-                    walkPathTemplate(v, at: location)
-                }
-            }
-        case .array(let elements):
-            for e in elements { walkPathTemplate(e, at: location) }
-        default:
-            break
-        }
-    }
-
-    /// The value of a `.$` key: a path (`$`, `$.x`, `$$.x`, `$var`) or an intrinsic call.
-    static func isDynamicValue(_ text: String) -> Bool {
-        if Validator.looksLikeIntrinsic(text) {
-            var name = ""
-            return Validator.checkIntrinsic(text, outermost: &name) == nil
-        }
-        return Validator.checkPath(text, .path) == nil
-    }
-
-    /// A JSONata template: `{% %}` strings must not be empty.
-    mutating func checkJSONataTemplate(_ value: JSONValue, field: String, objectOrExpression: Bool, at location: JSONPointer) {
-        if objectOrExpression {
-            switch value {
-            case .object: break
-            case .string(let s) where Validator.isJSONata(s): break
-            default:
-                schema("The field '\(field)' must be an object or a JSONata expression ('{% ... %}'), but was \(value.typeName)", at: location)
-                return
-            }
-        }
-        walkJSONata(value, at: location)
-    }
-
-    private mutating func walkJSONata(_ value: JSONValue, at location: JSONPointer) {
-        switch value {
-        case .string(let s):
-            if let body = StateDefinition.jsonataBody(s), body.allSatisfy(\.isWhitespace) {
-                error("INVALID_JSONATA_EXPRESSION", "The JSONata expression is empty: '\(s)'", at: location)
-            }
-        case .object(let object):
-            // Keys are literal in JSONata: AWS runs `"x.$": ...` as a plain key named `x.$`.
-            for v in object.values { walkJSONata(v, at: location) }
-        case .array(let elements):
-            for e in elements { walkJSONata(e, at: location) }
-        default:
-            break
-        }
-    }
-
-    /// A JSONata field that takes a literal of one JSON type or a `{% %}` string.
-    mutating func checkJSONataOperand(_ object: JSONObject, _ key: String, literal: String, at base: JSONPointer,
-                                      matches: (JSONValue) -> Bool)
-    {
-        guard let value = object[key] else { return }
-        if case .string(let s) = value, Validator.isJSONata(s) { walkJSONata(value, at: base / key); return }
-        if !matches(value) {
-            schema("The field '\(key)' must be \(literal) or a JSONata expression ('{% ... %}'), but was \(value.typeName)", at: base / key)
-        }
-    }
-
     /// `Assign`: an object whose keys are variable names (ASL-REFERENCE §9.1).
     mutating func checkAssign(_ value: JSONValue, language: Language, at location: JSONPointer) {
         guard case .object(let object) = value else {
@@ -178,13 +87,13 @@ extension ValidationPass {
             let scalars = Array(name.unicodeScalars)
             if name == "states" {
                 schema("The variable name 'states' is reserved", at: location)
-            } else if scalars.isEmpty || !Validator.isIdentifierStart(scalars[0]) || !scalars.allSatisfy(Validator.isIdentifierPart) {
+            } else if scalars.isEmpty || !JSONPath.isVariableNameStart(scalars[0]) || !scalars.allSatisfy(JSONPath.isVariableNamePart) {
                 schema("Invalid variable name '\(name)': a variable name starts with a letter or '_' and holds only letters, digits and '_'", at: location)
             } else if scalars.count > 80 {
                 schema("Variable name '\(name)' is longer than 80 characters", at: location)
             }
         }
-        if language == .jsonPath { walkPathTemplate(value, at: location) } else { walkJSONata(value, at: location) }
+        if language == .jsonPath { walkPathTemplate(value, at: location) } else { walkJSONata(value, field: "Assign", at: location) }
     }
 
     // MARK: - Task
@@ -204,6 +113,8 @@ extension ValidationPass {
                 }
             }
         }
+        checkJSONataOperand(state.timeoutSeconds, field: "TimeoutSeconds", at: p)
+        checkJSONataOperand(state.heartbeatSeconds, field: "HeartbeatSeconds", at: p)
         exclusive(o, ["TimeoutSeconds", "TimeoutSecondsPath"], at: p)
         exclusive(o, ["HeartbeatSeconds", "HeartbeatSecondsPath"], at: p)
         intRange(o, "TimeoutSeconds", min: 1, max: 99_999_999, at: p)
@@ -236,7 +147,7 @@ extension ValidationPass {
             } else {
                 if c["RoleArn"] == nil { schema("The field 'RoleArn' is required but was missing", at: cp) }
                 checkFields(c, allowed: ["RoleArn"], at: cp)
-                walkJSONata(credentials, at: cp)
+                walkJSONata(credentials, field: "Credentials", at: cp)
             }
         }
     }
@@ -258,9 +169,11 @@ extension ValidationPass {
             exclusive(o, names, at: p)
         }
         intRange(o, "Seconds", min: 0, max: 99_999_999, at: p)
-        if case .literal(let text)? = state.timestamp, !Validator.isTimestamp(text) {
-            schema("String does not match RFC3339 timestamp", at: p / "Timestamp")
+        if case .literal(let text)? = state.timestamp, !Self.isTimestampLiteral(text) {
+            schema(Message.notRFC3339Timestamp, at: p / "Timestamp")
         }
+        checkJSONataOperand(state.seconds, field: "Seconds", at: p)
+        checkJSONataOperand(state.timestamp, field: "Timestamp", at: p)
         if state.queryLanguage == .jsonPath {
             for key in ["SecondsPath", "TimestampPath"] {
                 if case .string(let path)? = o[key] { checkPathValue(path, field: key, .referencePath, at: p / key) }
@@ -270,24 +183,25 @@ extension ValidationPass {
 
     // MARK: - Fail
 
-    static let failPathIntrinsics: Set<String> = ["Format", "JsonToString", "ArrayGetItem", "Base64Encode", "Base64Decode", "Hash", "UUID"]
+    /// The intrinsics AWS accepts in `ErrorPath` and `CausePath`.
+    static let failPathIntrinsics: Set<IntrinsicFunction.Name> = [.format, .jsonToString, .arrayGetItem, .base64Encode, .base64Decode, .hash, .uuid]
 
     mutating func checkFail(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
         exclusive(o, ["Error", "ErrorPath"], at: p)
         exclusive(o, ["Cause", "CausePath"], at: p)
+        checkJSONataOperand(state.error, field: "Error", at: p)
+        checkJSONataOperand(state.cause, field: "Cause", at: p)
         guard state.queryLanguage == .jsonPath else { return }
         for key in ["ErrorPath", "CausePath"] {
             guard case .string(let text)? = o[key] else { continue }
-            var valid: Bool
-            if Validator.looksLikeIntrinsic(text) {
-                var name = ""
-                valid = Validator.checkIntrinsic(text, outermost: &name) == nil && Self.failPathIntrinsics.contains(name)
+            let valid: Bool
+            if text.hasPrefix("States.") {
+                let function = try? IntrinsicFunction(text)
+                valid = function.map { Self.failPathIntrinsics.contains($0.name) } ?? false
             } else {
-                valid = Validator.checkPath(text, .referencePath) == nil
+                valid = Self.pathProblem(text, .referencePath) == nil
             }
-            if !valid {
-                schema("The value for the field '\(key)' must be a valid JSONPath or a valid intrinsic function call", at: p / key)
-            }
+            if !valid { schema(Message.invalidDynamicValue(key), at: p / key) }
         }
     }
 
@@ -321,9 +235,8 @@ extension ValidationPass {
         }
         if jsonPath {
             if case .path(let path) = state.itemsPath { checkPathValue(path, field: "ItemsPath", .referencePath, at: p / "ItemsPath") }
-            let numeric = Validator.PathRules(reference: true, context: false, variables: true)
             for key in ["MaxConcurrencyPath", "ToleratedFailureCountPath", "ToleratedFailurePercentagePath"] {
-                if case .string(let path)? = o[key] { checkPathValue(path, field: key, numeric, at: p / key) }
+                if case .string(let path)? = o[key] { checkPathValue(path, field: key, .numericPath, at: p / key) }
             }
         } else {
             checkJSONataOperand(o, "Items", literal: "an array", at: p) { $0.arrayValue != nil }

@@ -5,6 +5,7 @@ import ASLJSON
 struct ValidationPass {
     typealias Language = StateMachineDefinition.QueryLanguage
     typealias Kind = StateDefinition.Kind
+    typealias Message = Diagnostic.Message
 
     let type: WorkflowType
     let root: JSONValue

@@ -16,48 +16,25 @@ public enum Validator {
     /// - Parameter type: the machine type to validate for. Defaults to `.express` because aslx
     ///   runs Express workflows (AWS's own default is STANDARD).
     public static func validate(_ text: String, type: WorkflowType = .express) -> ValidationResult {
-        validateAndCompile(text, type: type).result
-    }
-
-    static func validateAndCompile(_ text: String, type: WorkflowType) -> (result: ValidationResult, program: Program?) {
         if text.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) {
-            return (ValidationResult(diagnostics: [.schema("Definition must be a valid JSON object", at: nil)], definition: nil), nil)
+            return ValidationResult(diagnostics: [.schema(Diagnostic.Message.notAJSONObject, at: nil)], definition: nil)
         }
         let json: JSONValue
         do {
             json = try JSONParser.parse(text)
         } catch {
-            return (ValidationResult(diagnostics: [jsonSyntaxDiagnostic(text, error)], definition: nil), nil)
+            return ValidationResult(diagnostics: [jsonSyntaxDiagnostic(text, error)], definition: nil)
         }
-        return validateAndCompile(json, type: type)
+        return validate(json, type: type)
     }
 
     /// Validates an already parsed definition.
     ///
-    /// A definition that passes the structural checks is also compiled, so problems only the
-    /// compiler sees (a JSONata expression's syntax, for instance) are reported here too.
+    /// Every expression in it (paths, intrinsic calls, timestamps, JSONata) is parsed by the
+    /// parser the compiler uses, so a definition this accepts also compiles.
     public static func validate(_ json: JSONValue, type: WorkflowType = .express) -> ValidationResult {
-        validateAndCompile(json, type: type).result
-    }
-
-    /// Validates and, when valid, compiles (the program is reused by ``StateMachine``).
-    static func validateAndCompile(_ json: JSONValue, type: WorkflowType) -> (result: ValidationResult, program: Program?) {
-        let result = structuralValidation(json, type: type)
-        guard let machine = result.definition else { return (result, nil) }
-        switch Compiler.compile(machine) {
-        case .success(let program): return (result, program)
-        case .failure(let error):
-            var diagnostics = result.diagnostics + error.diagnostics
-            for i in diagnostics.indices where diagnostics[i].locationText == nil {
-                if let location = diagnostics[i].location { diagnostics[i].locationText = awsLocation(location, in: json) }
-            }
-            return (ValidationResult(diagnostics: diagnostics, definition: nil), nil)
-        }
-    }
-
-    static func structuralValidation(_ json: JSONValue, type: WorkflowType) -> ValidationResult {
         guard case .object = json else {
-            return ValidationResult(diagnostics: [.schema("Definition must be a valid JSON object", at: nil)], definition: nil)
+            return ValidationResult(diagnostics: [.schema(Diagnostic.Message.notAJSONObject, at: nil)], definition: nil)
         }
         var decoder = ModelDecoder()
         let machine = decoder.machine(json, at: .root, inherited: .jsonPath, topLevel: true)
