@@ -56,33 +56,44 @@ enum Interpreter {
             let op = code[f.pc]
             f.pc += 1
             do throws(StatesError) {
-                switch op {
-                case .enter(let s):
+                switch op.code {
+                case .enter:
+                    let s = op.operand
                     enter(f, state: Int(s))
-                case .inputPath(let p):
+                case .inputPath:
+                    let p = op.operand
                     f.value = try Bridge.selectPath(program.paths[Int(p)], in: f.raw, frame: f)
                 case .inputNull:
                     f.value = .object(JSONObject())
-                case .parameters(let t):
+                case .parameters:
+                    let t = op.operand
                     f.value = try Bridge.evaluate(program.templates[Int(t)], input: f.value, frame: f)
-                case .arguments(let t):
+                case .arguments:
+                    let t = op.operand
                     f.value = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Arguments")
                 case .resultFromValue:
                     f.result = f.value
-                case .resultConstant(let c):
+                case .resultConstant:
+                    let c = op.operand
                     f.result = program.constants[Int(c)]
-                case .invoke(let t):
+                case .invoke:
+                    let t = op.operand
                     if let s = try invoke(f, task: program.tasks[Int(t)]) { return s }
-                case .wait(let w):
+                case .wait:
+                    let w = op.operand
                     let ms = try Bridge.waitMilliseconds(program.waits[Int(w)], frame: f)
                     if ms > 0 { return .sleep(milliseconds: ms) }
-                case .parallel(let p):
+                case .parallel:
+                    let p = op.operand
                     if let s = try fork(f, parallel: program.parallels[Int(p)]) { return s }
-                case .map(let m):
+                case .map:
+                    let m = op.operand
                     if let s = try fork(f, map: program.maps[Int(m)]) { return s }
-                case .resultSelector(let t):
+                case .resultSelector:
+                    let t = op.operand
                     f.result = try Bridge.evaluate(program.templates[Int(t)], input: f.result, frame: f)
-                case .resultPath(let r):
+                case .resultPath:
+                    let r = op.operand
                     let path = program.referencePaths[Int(r)]
                     f.output = try Bridge.set(f.result, at: path, in: f.raw, frame: f)
                     f.outputBound = resultPathBound(path, f)
@@ -95,7 +106,8 @@ enum Interpreter {
                 case .outputFromValue:
                     f.output = f.value
                     f.outputBound = -1
-                case .outputPath(let p):
+                case .outputPath:
+                    let p = op.operand
                     let path = program.paths[Int(p)]
                     f.output = try Bridge.selectPath(path, in: f.output, frame: f)
                     // A single node of the old output (a subtree) measures no more than it.
@@ -103,14 +115,17 @@ enum Interpreter {
                 case .outputNull:
                     f.output = .object(JSONObject())
                     f.outputBound = -1
-                case .assign(let a):
+                case .assign:
+                    let a = op.operand
                     try evaluateAssign(program.assigns[Int(a)], frame: f, errorOutput: nil)
-                case .jsonataOutput(let t):
+                case .jsonataOutput:
+                    let t = op.operand
                     f.output = try Bridge.evaluate(program.jsonataTemplates[Int(t)], frame: f, result: resultForJSONata(f), errorOutput: nil, field: "Output")
                     f.outputBound = -1
                 case .checkSize:
                     try checkOutputSize(f)
-                case .next(let s):
+                case .next:
+                    let s = op.operand
                     exit(f)
                     if let inspection = f.inspection { inspection.nextState = s; return .finished(f.output) }
                     f.raw = f.output
@@ -121,7 +136,8 @@ enum Interpreter {
                 case .end:
                     exit(f)
                     return .finished(f.output)
-                case .choose(let c):
+                case .choose:
+                    let c = op.operand
                     let target = try choose(program.choices[Int(c)], f)
                     exit(f)
                     if let inspection = f.inspection { inspection.nextState = target; return .finished(f.output) }
@@ -130,7 +146,8 @@ enum Interpreter {
                     f.pc = program.states[Int(target)].entry
                     f.transitionsUntilCheck &-= 1
                     if f.transitionsUntilCheck <= 0 { return checkpoint(f) }
-                case .fail(let spec):
+                case .fail:
+                    let spec = op.operand
                     let error = try Bridge.failText(program.fails[Int(spec)].error, frame: f)
                     let cause = try Bridge.failText(program.fails[Int(spec)].cause, frame: f)
                     let failure = StatesError(error ?? "", cause)
