@@ -248,12 +248,12 @@ import Testing
         // A decoded program whose ops point outside the pools.
         let good = ProgramFile.encode(try Self.machine(Self.small).program)
         let program = try ProgramFile.decode(good)
-        let broken = Program(code: program.code.map { if case .resultConstant = $0 { return .resultConstant(7) }; return $0 },
+        let broken = Program(code: program.code.map { $0.code == .resultConstant ? .resultConstant(7) : $0 },
                              states: program.states, scopes: program.scopes, queryLanguage: .jsonPath, timeoutSeconds: nil,
                              paths: [], referencePaths: program.referencePaths, templates: [], jsonataTemplates: [],
                              constants: program.constants, assigns: [], choices: [], tasks: [], waits: [], fails: [], parallels: [], maps: [])
         #expect(Self.kind(ProgramFile.encode(broken)) == .corrupt)
-        let looping = Program(code: program.code.map { if case .next = $0 { return .next(9) }; return $0 },
+        let looping = Program(code: program.code.map { $0.code == .next ? .next(9) : $0 },
                               states: program.states, scopes: program.scopes, queryLanguage: .jsonPath, timeoutSeconds: nil,
                               paths: [], referencePaths: program.referencePaths, templates: [], jsonataTemplates: [],
                               constants: program.constants, assigns: [], choices: [], tasks: [], waits: [], fails: [], parallels: [], maps: [])

@@ -18,7 +18,7 @@ public enum Disassembler {
                     let op = program.code[pc]
                     out += "    \(pad(pc)) \(describe(op, program))\n"
                     pc += 1
-                    if isTransfer(op) { break }
+                    if op.info.transfers { break }
                 }
             }
         }
@@ -30,44 +30,31 @@ public enum Disassembler {
         return String(repeating: "0", count: max(0, 4 - s.count)) + s
     }
 
-    static func isTransfer(_ op: Op) -> Bool {
-        switch op {
-        case .next, .end, .choose, .fail: return true
-        default: return false
-        }
-    }
-
+    /// `name operand`, the operand resolved through the pool its kind names.
     static func describe(_ op: Op, _ p: Program) -> String {
         func state(_ i: Int32) -> String { "\"\(p.states[Int(i)].name)\"" }
-        switch op {
-        case .enter(let s): return "enter \(state(s))"
-        case .inputPath(let i): return "inputPath \(p.paths[Int(i)].text)"
-        case .inputNull: return "inputNull"
-        case .parameters(let i): return "parameters template#\(i)"
-        case .arguments(let i): return "arguments jsonata#\(i)"
-        case .resultFromValue: return "resultFromValue"
-        case .resultConstant(let i): return "resultConstant \(p.constants[Int(i)])"
-        case .invoke(let i): return "invoke \(p.tasks[Int(i)].resource)"
-        case .wait(let i): return "wait \(p.waits[Int(i)])"
-        case .parallel(let i): return "parallel branches=\(p.parallels[Int(i)].branches.map { "scope \($0)" })"
-        case .map(let i): return "map processor=scope \(p.maps[Int(i)].processor)"
-        case .resultSelector(let i): return "resultSelector template#\(i)"
-        case .resultPath(let i): return "resultPath \(p.referencePaths[Int(i)].text)"
-        case .resultReplace: return "resultReplace"
-        case .resultDiscard: return "resultDiscard"
-        case .outputFromValue: return "outputFromValue"
-        case .outputPath(let i): return "outputPath \(p.paths[Int(i)].text)"
-        case .outputNull: return "outputNull"
-        case .assign(let i): return "assign #\(i)"
-        case .jsonataOutput(let i): return "output jsonata#\(i)"
-        case .checkSize: return "checkSize"
-        case .next(let s): return "next \(state(s))"
-        case .end: return "end"
-        case .choose(let i):
-            let spec = p.choices[Int(i)]
-            let targets = spec.rules.map { state($0.next) }.joined(separator: ", ")
-            return "choose rules=[\(targets)] default=\(spec.defaultState.map(state) ?? "none")"
-        case .fail(let i): return "fail \(p.fails[Int(i)].error) \(p.fails[Int(i)].cause)"
+        let info = op.info
+        let i = op.operand
+        let n = Int(i)
+        let operand: String
+        switch info.operand {
+        case .none: return info.name
+        case .state: operand = state(i)
+        case .path: operand = p.paths[n].text
+        case .referencePath: operand = p.referencePaths[n].text
+        case .template: operand = "template#\(i)"
+        case .jsonataTemplate: operand = "jsonata#\(i)"
+        case .constant: operand = "\(p.constants[n])"
+        case .task: operand = p.tasks[n].resource
+        case .wait: operand = "\(p.waits[n])"
+        case .parallel: operand = "branches=\(p.parallels[n].branches.map { "scope \($0)" })"
+        case .map: operand = "processor=scope \(p.maps[n].processor)"
+        case .assign: operand = "#\(i)"
+        case .choice:
+            let spec = p.choices[n]
+            operand = "rules=[\(spec.rules.map { state($0.next) }.joined(separator: ", "))] default=\(spec.defaultState.map(state) ?? "none")"
+        case .fail: operand = "\(p.fails[n].error) \(p.fails[n].cause)"
         }
+        return info.name + " " + operand
     }
 }

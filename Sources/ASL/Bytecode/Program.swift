@@ -127,10 +127,10 @@ public final class Program: Sendable {
         var current: Int32?
         var found: [(name: String, resource: String)] = []
         for op in code {
-            switch op {
-            case .enter(let state): current = state
-            case .invoke(let task):
-                if let current { found.append((states[Int(current)].name, tasks[Int(task)].resource)) }
+            switch op.code {
+            case .enter: current = op.operand
+            case .invoke:
+                if let current { found.append((states[Int(current)].name, tasks[Int(op.operand)].resource)) }
             default: break
             }
         }
@@ -141,8 +141,8 @@ public final class Program: Sendable {
     func taskResource(ofState state: Int) -> String? {
         var pc = states[state].entry
         while pc < code.count {
-            if case .invoke(let task) = code[pc] { return tasks[Int(task)].resource }
-            if pc > states[state].entry, case .enter = code[pc] { return nil }
+            if code[pc].code == .invoke { return tasks[Int(code[pc].operand)].resource }
+            if pc > states[state].entry, code[pc].code == .enter { return nil }
             pc += 1
         }
         return nil

@@ -118,7 +118,7 @@ enum ProgramChecker {
 
         mutating func state(_ s: Program.StateInfo, _ i: Int) throws(ProgramFileError) {
             guard s.scope >= 0, s.scope < p.scopes.count else { throw fail("state \(i) has scope \(s.scope) out of range") }
-            guard s.entry >= 0, s.entry < p.code.count, case .enter(let e) = p.code[s.entry], Int(e) == i, s.body == s.entry + 1 else {
+            guard s.entry >= 0, s.entry < p.code.count, p.code[s.entry] == .enter(Int32(i)), s.body == s.entry + 1 else {
                 throw fail("state \(i) does not start with its enter op")
             }
             for r in s.retriers {
@@ -139,47 +139,54 @@ enum ProgramChecker {
                 guard owner[pc] == -1 else { throw fail("op \(pc) belongs to two states") }
                 owner[pc] = i
                 let op = p.code[pc]
-                if pc > s.entry, case .enter = op { throw fail("state \(i)'s ops run into another state") }
+                if pc > s.entry, op.code == .enter { throw fail("state \(i)'s ops run into another state") }
                 if try operands(op, state: s) { return }
                 pc += 1
             }
         }
 
-        /// Checks an op's operand; returns whether the op ends its state's run.
+        /// Checks an op's operand against the pool its kind names (the op table), then what the
+        /// table's notes add for irregular ops; returns whether the op ends its state's run.
         mutating func operands(_ op: Op, state s: Program.StateInfo) throws(ProgramFileError) -> Bool {
-            switch op {
-            case .enter, .inputNull, .resultFromValue, .resultReplace, .resultDiscard, .outputFromValue, .outputNull, .checkSize:
-                return false
-            case .inputPath(let i), .outputPath(let i): try index(i, p.paths.count, "path")
-            case .parameters(let i), .resultSelector(let i): try index(i, p.templates.count, "template")
-            case .arguments(let i), .jsonataOutput(let i): try index(i, p.jsonataTemplates.count, "JSONata template")
-            case .resultConstant(let i): try index(i, p.constants.count, "constant")
-            case .invoke(let i): try index(i, p.tasks.count, "task")
-            case .wait(let i): try index(i, p.waits.count, "wait")
-            case .parallel(let i):
-                try index(i, p.parallels.count, "parallel")
+            let info = op.info
+            let i = op.operand
+            switch info.operand {
+            case .none: guard i == 0 else { throw fail("\(info.name) has operand \(i) but takes none") }
+            case .state: try transition(i, from: s.scope, info.name)
+            default: try index(i, pool(info.operand), info.name)
+            }
+            switch op.code {
+            case .parallel:
                 for b in p.parallels[Int(i)].branches { try nest(b, in: s.scope) }
-            case .map(let i):
-                try index(i, p.maps.count, "map")
+            case .map:
                 try nest(p.maps[Int(i)].processor, in: s.scope)
-            case .resultPath(let i): try index(i, p.referencePaths.count, "reference path")
-            case .assign(let i): try index(i, p.assigns.count, "assign")
-            case .next(let target):
-                try transition(target, from: s.scope, "Next")
-                return true
-            case .end:
-                return true
-            case .choose(let i):
-                try index(i, p.choices.count, "choice")
+            case .choose:
                 let spec = p.choices[Int(i)]
                 for r in spec.rules { try transition(r.next, from: s.scope, "Choice rule Next") }
                 if let d = spec.defaultState { try transition(d, from: s.scope, "Choice Default") }
-                return true
-            case .fail(let i):
-                try index(i, p.fails.count, "fail")
-                return true
+            default: break
             }
-            return false
+            return info.transfers
+        }
+
+        /// How many entries the pool of an operand kind has.
+        func pool(_ kind: Op.Operand) -> Int {
+            switch kind {
+            case .none: return 0
+            case .state: return p.states.count
+            case .path: return p.paths.count
+            case .referencePath: return p.referencePaths.count
+            case .template: return p.templates.count
+            case .jsonataTemplate: return p.jsonataTemplates.count
+            case .constant: return p.constants.count
+            case .task: return p.tasks.count
+            case .wait: return p.waits.count
+            case .parallel: return p.parallels.count
+            case .map: return p.maps.count
+            case .assign: return p.assigns.count
+            case .choice: return p.choices.count
+            case .fail: return p.fails.count
+            }
         }
     }
 }

@@ -339,34 +339,8 @@ struct ProgramDecoder {
 
     private mutating func op() throws(ProgramFileError) -> Op {
         let raw = try byte()
-        guard let t = ProgramTag.Op(rawValue: raw) else { throw fail("unknown op tag \(raw)") }
-        switch t {
-        case .enter: return .enter(try index())
-        case .inputPath: return .inputPath(try index())
-        case .inputNull: return .inputNull
-        case .parameters: return .parameters(try index())
-        case .arguments: return .arguments(try index())
-        case .resultFromValue: return .resultFromValue
-        case .resultConstant: return .resultConstant(try index())
-        case .invoke: return .invoke(try index())
-        case .wait: return .wait(try index())
-        case .parallel: return .parallel(try index())
-        case .map: return .map(try index())
-        case .resultSelector: return .resultSelector(try index())
-        case .resultPath: return .resultPath(try index())
-        case .resultReplace: return .resultReplace
-        case .resultDiscard: return .resultDiscard
-        case .outputFromValue: return .outputFromValue
-        case .outputPath: return .outputPath(try index())
-        case .outputNull: return .outputNull
-        case .assign: return .assign(try index())
-        case .jsonataOutput: return .jsonataOutput(try index())
-        case .checkSize: return .checkSize
-        case .next: return .next(try index())
-        case .end: return .end
-        case .choose: return .choose(try index())
-        case .fail: return .fail(try index())
-        }
+        guard let code = Op.Code(rawValue: raw) else { throw fail("unknown op tag \(raw)") }
+        return Op(code, code.info.operand == .none ? 0 : try index())
     }
 
     private mutating func list<T>(minimumSize: Int = 1, _ element: (inout ProgramDecoder) throws(ProgramFileError) -> T) throws(ProgramFileError) -> [T] {

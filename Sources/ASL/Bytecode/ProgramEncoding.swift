@@ -41,14 +41,7 @@ enum ProgramTag {
     static let textNone: UInt8 = 0, textConstant: UInt8 = 1, textPath: UInt8 = 2, textIntrinsic: UInt8 = 3, textJSONata: UInt8 = 4
     static let resultReplace: UInt8 = 0, resultDiscard: UInt8 = 1, resultPath: UInt8 = 2
 
-    /// Op tags, one per ``Op`` case; the operand (if any) follows as a `uv`.
-    enum Op: UInt8 {
-        case enter = 0, inputPath, inputNull, parameters, arguments
-        case resultFromValue, resultConstant, invoke, wait, parallel, map
-        case resultSelector, resultPath, resultReplace, resultDiscard, outputFromValue, outputPath, outputNull
-        case assign, jsonataOutput, checkSize
-        case next, end, choose, fail
-    }
+    // Ops: the byte is `Op.Code.rawValue`, then the operand as a `uv` unless its kind is `.none`.
 }
 
 /// Writes a ``Program`` as an `.aslc` payload (see the layout above).
@@ -238,38 +231,8 @@ struct ProgramEncoder {
     }
 
     mutating func op(_ op: Op) {
-        typealias T = ProgramTag.Op
-        func put(_ tag: T, _ operand: Int32? = nil) {
-            byte(tag.rawValue)
-            if let operand { index(operand) }
-        }
-        switch op {
-        case .enter(let i): put(.enter, i)
-        case .inputPath(let i): put(.inputPath, i)
-        case .inputNull: put(.inputNull)
-        case .parameters(let i): put(.parameters, i)
-        case .arguments(let i): put(.arguments, i)
-        case .resultFromValue: put(.resultFromValue)
-        case .resultConstant(let i): put(.resultConstant, i)
-        case .invoke(let i): put(.invoke, i)
-        case .wait(let i): put(.wait, i)
-        case .parallel(let i): put(.parallel, i)
-        case .map(let i): put(.map, i)
-        case .resultSelector(let i): put(.resultSelector, i)
-        case .resultPath(let i): put(.resultPath, i)
-        case .resultReplace: put(.resultReplace)
-        case .resultDiscard: put(.resultDiscard)
-        case .outputFromValue: put(.outputFromValue)
-        case .outputPath(let i): put(.outputPath, i)
-        case .outputNull: put(.outputNull)
-        case .assign(let i): put(.assign, i)
-        case .jsonataOutput(let i): put(.jsonataOutput, i)
-        case .checkSize: put(.checkSize)
-        case .next(let i): put(.next, i)
-        case .end: put(.end)
-        case .choose(let i): put(.choose, i)
-        case .fail(let i): put(.fail, i)
-        }
+        byte(op.code.rawValue)
+        if op.code.info.operand != .none { index(op.operand) }
     }
 
     // MARK: Program

@@ -150,9 +150,7 @@ struct Compiler {
     private mutating func insertAssignBeforeOutputPath(_ a: Int32) {
         // The view Assign reads (input or result registers) is unaffected by OutputPath, so order
         // only matters for error precedence: AWS evaluates Assign before OutputPath.
-        if let last = code.last, case .outputPath = last {
-            code.insert(.assign(a), at: code.count - 1)
-        } else if let last = code.last, case .outputNull = last {
+        if let last = code.last, last.code == .outputPath || last.code == .outputNull {
             code.insert(.assign(a), at: code.count - 1)
         } else {
             code.append(.assign(a))

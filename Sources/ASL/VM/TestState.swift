@@ -94,7 +94,7 @@ final class StateInspection: @unchecked Sendable {
 
     /// After `op` ran on `f`.
     func observe(_ op: Op, _ f: Frame) {
-        switch op {
+        switch op.code {
         case .inputPath, .inputNull:
             data.afterInputPath = f.value
             data.afterParameters = f.value
