@@ -103,6 +103,14 @@ extension StatesError {
         .runtime("The Parameters '\(JSONWriter.string(parameters))' could not be used to start the Task: [\(reasons.joined(separator: ", "))]")
     }
 
+    /// The reasons listed in ``invalidServiceParameters(_:reasons:)``.
+    enum ServiceParameterReason {
+        static func unsupported(_ field: String) -> String { "The field '\(field)' is not supported by Step Functions" }
+        static func invalidFormat(_ field: String) -> String { "The value of the field '\(field)' has an invalid format" }
+        static func missing(_ field: String) -> String { "The field '\(field)' is required but was missing" }
+        static let notObject = "The Parameters must be a JSON object"
+    }
+
     /// `TestState` on a state the machine does not have.
     static func noSuchState(_ stateName: String) -> StatesError {
         StatesError("InvalidDefinition", "The state machine has no state named '\(stateName)'")
