@@ -160,6 +160,19 @@ extension StatesError {
     }
 }
 
+/// The connections file (`--http-connections`, `HTTPTaskConfiguration.connections(from:)`).
+extension HTTPConnectionError {
+    static let notAnObject = HTTPConnectionError("the connections file must be a JSON object keyed by connection ARN")
+
+    static func notAString(connection arn: String, field: String) -> HTTPConnectionError {
+        HTTPConnectionError("connection '\(arn)': \(field) must be a string")
+    }
+
+    static func unknownAuthorizationType(connection arn: String, _ type: String) -> HTTPConnectionError {
+        HTTPConnectionError("connection '\(arn)': AuthorizationType must be BASIC, API_KEY or OAUTH_CLIENT_CREDENTIALS (got '\(type)')")
+    }
+}
+
 // MARK: - Mock config (MockConfigError)
 
 extension StatesError {
