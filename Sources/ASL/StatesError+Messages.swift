@@ -103,6 +103,14 @@ extension StatesError {
         .runtime("The Parameters '\(JSONWriter.string(parameters))' could not be used to start the Task: [\(reasons.joined(separator: ", "))]")
     }
 
+    /// The reasons listed in ``invalidServiceParameters(_:reasons:)``.
+    enum ServiceParameterReason {
+        static func unsupported(_ field: String) -> String { "The field '\(field)' is not supported by Step Functions" }
+        static func invalidFormat(_ field: String) -> String { "The value of the field '\(field)' has an invalid format" }
+        static func missing(_ field: String) -> String { "The field '\(field)' is required but was missing" }
+        static let notObject = "The Parameters must be a JSON object"
+    }
+
     /// `TestState` on a state the machine does not have.
     static func noSuchState(_ stateName: String) -> StatesError {
         StatesError("InvalidDefinition", "The state machine has no state named '\(stateName)'")
@@ -149,6 +157,19 @@ extension StatesError {
 
     static func httpFailed(_ error: any Error) -> StatesError {
         StatesError(httpSocket, "The HTTP request failed: \(error.localizedDescription)")
+    }
+}
+
+/// The connections file (`--http-connections`, `HTTPTaskConfiguration.connections(from:)`).
+extension HTTPConnectionError {
+    static let notAnObject = HTTPConnectionError("the connections file must be a JSON object keyed by connection ARN")
+
+    static func notAString(connection arn: String, field: String) -> HTTPConnectionError {
+        HTTPConnectionError("connection '\(arn)': \(field) must be a string")
+    }
+
+    static func unknownAuthorizationType(connection arn: String, _ type: String) -> HTTPConnectionError {
+        HTTPConnectionError("connection '\(arn)': AuthorizationType must be BASIC, API_KEY or OAUTH_CLIENT_CREDENTIALS (got '\(type)')")
     }
 }
 

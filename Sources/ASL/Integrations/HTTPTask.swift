@@ -25,11 +25,11 @@ public enum HTTPConnection: Sendable, Equatable {
     /// takes `OAuthParameters` (`AuthorizationEndpoint`, `HttpMethod`, `ClientParameters` with
     /// `ClientID` and `ClientSecret`).
     public static func connections(from json: JSONValue) throws(HTTPConnectionError) -> [String: HTTPConnection] {
-        guard case .object(let all) = json else { throw HTTPConnectionError("the connections file must be a JSON object keyed by connection ARN") }
+        guard case .object(let all) = json else { throw HTTPConnectionError.notAnObject }
         var out: [String: HTTPConnection] = [:]
         for (arn, spec) in all {
             func string(_ value: JSONValue?, _ field: String) throws(HTTPConnectionError) -> String {
-                guard case .string(let s)? = value else { throw HTTPConnectionError("connection '\(arn)': \(field) must be a string") }
+                guard case .string(let s)? = value else { throw HTTPConnectionError.notAString(connection: arn, field: field) }
                 return s
             }
             let parameters = spec["AuthParameters"]
@@ -50,7 +50,7 @@ public enum HTTPConnection: Sendable, Equatable {
                     clientID: try string(p?["ClientParameters"]?["ClientID"], "OAuthParameters.ClientParameters.ClientID"),
                     clientSecret: try string(p?["ClientParameters"]?["ClientSecret"], "OAuthParameters.ClientParameters.ClientSecret"))
             case let other:
-                throw HTTPConnectionError("connection '\(arn)': AuthorizationType must be BASIC, API_KEY or OAUTH_CLIENT_CREDENTIALS (got '\(other)')")
+                throw HTTPConnectionError.unknownAuthorizationType(connection: arn, other)
             }
         }
         return out

@@ -91,20 +91,21 @@ enum ServiceParameters {
 
     /// `nil` when `parameters` fit the integration's shape, else the `States.Runtime` error AWS reports.
     static func check(_ integration: Integration, parameters: JSONValue) -> StatesError? {
+        typealias Reason = StatesError.ServiceParameterReason
         var reasons: [String] = []
         if case .object(let o) = parameters {
             for (key, value) in o {
                 guard let shape = integration.fields[key] else {
-                    reasons.append("The field '\(key)' is not supported by Step Functions")
+                    reasons.append(Reason.unsupported(key))
                     continue
                 }
-                if !shape.accepts(value) { reasons.append("The value of the field '\(key)' has an invalid format") }
+                if !shape.accepts(value) { reasons.append(Reason.invalidFormat(key)) }
             }
             for key in integration.required where o[key] == nil {
-                reasons.append("The field '\(key)' is required but was missing")
+                reasons.append(Reason.missing(key))
             }
         } else {
-            reasons.append("The Parameters must be a JSON object")
+            reasons.append(Reason.notObject)
         }
         guard !reasons.isEmpty else { return nil }
         return .invalidServiceParameters(parameters, reasons: reasons)
