@@ -86,7 +86,7 @@ public enum Validator {
             if end > start, !(bytes[start] >= 0x30 && bytes[start] <= 0x39) {
                 let word = String(decoding: bytes[start..<end], as: UTF8.self)
                 if !["true", "false", "null"].contains(word) {
-                    message = "Unrecognized token '\(word)': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+                    message = Diagnostic.Message.unrecognizedToken(word)
                     // Line and column of the character after the word (1-based).
                     line = 1
                     var lineStart = 0
