@@ -192,3 +192,36 @@ import Testing
         #expect(try Self.uses("Expressions", typesOf: ["Validator", "Compiler", "Bytecode", "VM"]) == [])
     }
 }
+
+/// The validator parses each path and JSONata field once; the compiler takes those forms.
+@Suite struct ParsedExpressionsTests {
+    @Test func theCompilerTakesThePathsTheValidatorParsed() throws {
+        let text = #"{"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "ResultPath": "$.r", "End": true}}}"#
+        let result = Validator.validate(text)
+        #expect(result.parsed.paths["$.a"]?.text == "$.a")
+        #expect(result.parsed.paths["$.r"]?.text == "$.r")
+        // A planted form shows that the compiler uses the table rather than parsing again.
+        var planted = result.parsed
+        planted.paths["$.a"] = try JSONPath("$.b")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        #expect(program.paths.map(\.text) == ["$.b"])
+        #expect(program.referencePaths.map(\.text) == ["$.r"])
+    }
+
+    @Test func theCompilerTakesTheJSONataTheValidatorParsed() throws {
+        let text = #"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input.a %}", "End": true}}}"#
+        let result = Validator.validate(text)
+        let field = ParsedExpressions.Field(location: JSONPointer(["States", "P", "Output"]), name: "Output")
+        #expect(result.parsed.jsonata[field]?.singleExpressionSource == "$states.input.a")
+        var planted = result.parsed
+        planted.jsonata[field] = try JSONataTemplate("{% 1 %}", field: "Output")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        #expect(program.jsonataTemplates.map(\.singleExpressionSource) == ["1"])
+    }
+
+    @Test func anInvalidDefinitionHandsNothingOn() {
+        let result = Validator.validate(#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "Next": "Nowhere"}}}"#)
+        #expect(!result.isValid)
+        #expect(result.parsed.paths.isEmpty)
+    }
+}

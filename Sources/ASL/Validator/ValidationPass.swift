@@ -10,6 +10,8 @@ struct ValidationPass {
     let type: WorkflowType
     let root: JSONValue
     var diagnostics: [Diagnostic] = []
+    /// The expressions parsed so far, for the compiler.
+    var parsed = ParsedExpressions()
     var topLanguage: Language = .jsonPath
     /// Every state name in every scope → the pointer of its scope (for cross-scope messages).
     var scopesByName: [String: [JSONPointer]] = [:]

@@ -46,7 +46,9 @@ public enum Validator {
             if let location = diagnostics[i].location { diagnostics[i].locationText = awsLocation(location, in: json) }
         }
         let isValid = !diagnostics.contains { $0.severity == .error }
-        return ValidationResult(diagnostics: diagnostics, definition: isValid ? machine : nil)
+        var result = ValidationResult(diagnostics: diagnostics, definition: isValid ? machine : nil)
+        if isValid { result.parsed = pass.parsed }
+        return result
     }
 
     /// Renders a pointer the way AWS prints locations: array indices in brackets
@@ -111,6 +113,8 @@ public struct ValidationResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The decoded definition; `nil` when any ERROR diagnostic exists.
     public var definition: StateMachineDefinition?
+    /// The expressions the validator parsed, which the compiler reuses.
+    var parsed = ParsedExpressions()
 
     public init(diagnostics: [Diagnostic], definition: StateMachineDefinition?) {
         self.diagnostics = diagnostics
