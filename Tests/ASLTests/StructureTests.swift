@@ -219,6 +219,28 @@ import Testing
         #expect(program.jsonataTemplates.map(\.singleExpressionSource) == ["1"])
     }
 
+    @Test func theCompilerTakesTemplateValuesAndChoicePathsTheValidatorParsed() throws {
+        let text = #"""
+            {"StartAt": "P", "States": {
+              "P": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "C"},
+              "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "NumericEquals": 2, "Next": "D"}], "Default": "D"},
+              "D": {"Type": "Succeed"}}}
+            """#
+        let result = Validator.validate(text)
+        #expect(result.parsed.dynamicValues["$.a"] != nil)
+        var planted = result.parsed
+        planted.dynamicValues["$.a"] = .path(try JSONPath("$.b"))
+        planted.paths["$.a"] = try JSONPath("$.b")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        let context = ExpressionContext(input: ["a": 1, "b": 2])
+        #expect(try program.templates[0].evaluate(context) == ["x": 2])
+        guard case .jsonPath(let condition) = try #require(program.choices.first?.rules.first).condition else {
+            Issue.record("expected a JSONPath rule")
+            return
+        }
+        #expect(try condition.evaluate(context))
+    }
+
     @Test func anInvalidDefinitionHandsNothingOn() {
         let result = Validator.validate(#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "Next": "Nowhere"}}}"#)
         #expect(!result.isValid)

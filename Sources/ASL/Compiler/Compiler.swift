@@ -274,7 +274,7 @@ struct Compiler {
 
     private mutating func template(_ value: JSONValue, at: JSONPointer) -> Int32 {
         do throws(ExpressionCompileError) {
-            templates.append(try PayloadTemplate(value))
+            templates.append(try PayloadTemplate(value, parsed: parsed.dynamicValues))
         } catch {
             report(error, at: at)
             templates.append(try! PayloadTemplate(.object(JSONObject())))
@@ -393,7 +393,7 @@ struct Compiler {
                 condition = .jsonata(template, source: source)
             } else {
                 do throws(ExpressionCompileError) {
-                    condition = .jsonPath(try ChoiceCondition(rule.condition))
+                    condition = .jsonPath(try ChoiceCondition(rule.condition, paths: parsed.paths))
                 } catch {
                     report(error, at: ruleAt)
                     continue

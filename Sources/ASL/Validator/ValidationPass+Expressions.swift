@@ -91,7 +91,7 @@ extension ValidationPass {
                 if key.hasSuffix(".$"), key.count > 2 {
                     do throws(ExpressionCompileError) {
                         guard case .string(let text) = v else { throw ExpressionCompileError(Message.invalidDynamicValue(key)) }
-                        _ = try PayloadTemplate.Expression(text, field: key)
+                        parsed.dynamicValues[text] = try PayloadTemplate.Expression(text, field: key)
                     } catch {
                         schema(error.message, at: location)
                     }
