@@ -193,12 +193,15 @@ extension ValidationPass {
         guard state.queryLanguage == .jsonPath else { return }
         for key in ["ErrorPath", "CausePath"] {
             guard case .string(let text)? = o[key] else { continue }
-            let valid: Bool
+            var valid = false
             if text.hasPrefix("States.") {
-                let function = try? IntrinsicFunction(text)
-                valid = function.map { Self.failPathIntrinsics.contains($0.name) } ?? false
-            } else {
-                valid = Self.pathProblem(text, .referencePath) == nil
+                if let function = try? IntrinsicFunction(text), Self.failPathIntrinsics.contains(function.name) {
+                    parsed.dynamicValues[text] = .intrinsic(function)
+                    valid = true
+                }
+            } else if case .success(let path) = Self.parsePath(text, .referencePath) {
+                parsed.paths[text] = path
+                valid = true
             }
             if !valid { schema(Message.invalidDynamicValue(key), at: p / key) }
         }
