@@ -107,12 +107,6 @@ import Testing
         let definition = StateMachineDefinition(startAt: "W", states: [wait])
         #expect(throws: DefinitionError.self) { try StateMachine(definition: definition, name: "w") }
     }
-
-    @Test func aPastTimestampEndsTheWaitAtOnce() async throws {
-        let outcome = try await execute(Self.wait("2016-03-14T01:59:00Z"), ["k": 1])
-        #expect(outcome.status == .succeeded)
-        #expect(outcome.output == ["k": 1])
-    }
 }
 
 /// The engine's folders depend one way: the validator never uses the compiler (or what comes
