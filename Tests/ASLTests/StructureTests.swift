@@ -107,12 +107,6 @@ import Testing
         let definition = StateMachineDefinition(startAt: "W", states: [wait])
         #expect(throws: DefinitionError.self) { try StateMachine(definition: definition, name: "w") }
     }
-
-    @Test func aPastTimestampEndsTheWaitAtOnce() async throws {
-        let outcome = try await execute(Self.wait("2016-03-14T01:59:00Z"), ["k": 1])
-        #expect(outcome.status == .succeeded)
-        #expect(outcome.output == ["k": 1])
-    }
 }
 
 /// The engine's folders depend one way: the validator never uses the compiler (or what comes
@@ -190,5 +184,60 @@ import Testing
     @Test func modelAndExpressionsComeFirst() throws {
         #expect(try Self.uses("Model", typesOf: ["Expressions", "Validator", "Compiler", "Bytecode", "VM"]) == [])
         #expect(try Self.uses("Expressions", typesOf: ["Validator", "Compiler", "Bytecode", "VM"]) == [])
+    }
+}
+
+/// The validator parses each path and JSONata field once; the compiler takes those forms.
+@Suite struct ParsedExpressionsTests {
+    @Test func theCompilerTakesThePathsTheValidatorParsed() throws {
+        let text = #"{"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "ResultPath": "$.r", "End": true}}}"#
+        let result = Validator.validate(text)
+        #expect(result.parsed.paths["$.a"]?.text == "$.a")
+        #expect(result.parsed.paths["$.r"]?.text == "$.r")
+        // A planted form shows that the compiler uses the table rather than parsing again.
+        var planted = result.parsed
+        planted.paths["$.a"] = try JSONPath("$.b")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        #expect(program.paths.map(\.text) == ["$.b"])
+        #expect(program.referencePaths.map(\.text) == ["$.r"])
+    }
+
+    @Test func theCompilerTakesTheJSONataTheValidatorParsed() throws {
+        let text = #"{"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "Output": "{% $states.input.a %}", "End": true}}}"#
+        let result = Validator.validate(text)
+        let field = ParsedExpressions.Field(location: JSONPointer(["States", "P", "Output"]), name: "Output")
+        #expect(result.parsed.jsonata[field]?.singleExpressionSource == "$states.input.a")
+        var planted = result.parsed
+        planted.jsonata[field] = try JSONataTemplate("{% 1 %}", field: "Output")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        #expect(program.jsonataTemplates.map(\.singleExpressionSource) == ["1"])
+    }
+
+    @Test func theCompilerTakesTemplateValuesAndChoicePathsTheValidatorParsed() throws {
+        let text = #"""
+            {"StartAt": "P", "States": {
+              "P": {"Type": "Pass", "Parameters": {"x.$": "$.a"}, "Next": "C"},
+              "C": {"Type": "Choice", "Choices": [{"Variable": "$.a", "NumericEquals": 2, "Next": "D"}], "Default": "D"},
+              "D": {"Type": "Succeed"}}}
+            """#
+        let result = Validator.validate(text)
+        #expect(result.parsed.dynamicValues["$.a"] != nil)
+        var planted = result.parsed
+        planted.dynamicValues["$.a"] = .path(try JSONPath("$.b"))
+        planted.paths["$.a"] = try JSONPath("$.b")
+        let program = try Compiler.compile(try #require(result.definition), parsed: planted).get()
+        let context = ExpressionContext(input: ["a": 1, "b": 2])
+        #expect(try program.templates[0].evaluate(context) == ["x": 2])
+        guard case .jsonPath(let condition) = try #require(program.choices.first?.rules.first).condition else {
+            Issue.record("expected a JSONPath rule")
+            return
+        }
+        #expect(try condition.evaluate(context))
+    }
+
+    @Test func anInvalidDefinitionHandsNothingOn() {
+        let result = Validator.validate(#"{"StartAt": "P", "States": {"P": {"Type": "Pass", "InputPath": "$.a", "Next": "Nowhere"}}}"#)
+        #expect(!result.isValid)
+        #expect(result.parsed.paths.isEmpty)
     }
 }

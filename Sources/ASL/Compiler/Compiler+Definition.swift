@@ -8,7 +8,7 @@ extension Compiler {
     static func validateAndCompile(_ text: String, type: WorkflowType) -> (result: ValidationResult, program: Program?) {
         let result = Validator.validate(text, type: type)
         guard let machine = result.definition else { return (result, nil) }
-        switch compile(machine) {
+        switch compile(machine, parsed: result.parsed) {
         case .success(let program): return (result, program)
         case .failure(let error):
             // `definition` holds the whole machine here, so its root is the JSON the pointers index.

@@ -21,10 +21,16 @@ struct Compiler {
     private var parallels: [Program.ParallelSpec] = []
     private var maps: [Program.MapSpec] = []
     private var diagnostics: [Diagnostic] = []
+    /// What the validator already parsed.
+    private var parsed = ParsedExpressions()
 
     /// Compiles `definition`; expression errors the validator did not catch come back as diagnostics.
-    static func compile(_ definition: StateMachineDefinition) -> Result<Program, DefinitionError> {
+    ///
+    /// - Parameter parsed: expressions the validator parsed (``Compiler/validateAndCompile(_:type:)``);
+    ///   anything not there is parsed here.
+    static func compile(_ definition: StateMachineDefinition, parsed: ParsedExpressions = ParsedExpressions()) -> Result<Program, DefinitionError> {
         var compiler = Compiler()
+        compiler.parsed = parsed
         _ = compiler.reserveScope(definition)
         // Nested scopes are compiled after the scope that contains them, so that each state's ops stay contiguous.
         while let (index, machine) = compiler.pending.first {
@@ -227,7 +233,11 @@ struct Compiler {
         case .path(let p):
             if p == "$" { return .replace }
             do throws(ExpressionCompileError) {
-                referencePaths.append(try ReferencePath(p))
+                if let path = parsed.paths[p] {
+                    referencePaths.append(try ReferencePath(path: path))
+                } else {
+                    referencePaths.append(try ReferencePath(p))
+                }
             } catch {
                 report(error, at: at)
                 referencePaths.append(try! ReferencePath("$"))
@@ -247,6 +257,10 @@ struct Compiler {
     }
 
     private mutating func path(_ text: String, at: JSONPointer) -> Int32 {
+        if let path = parsed.paths[text] {
+            paths.append(path)
+            return Int32(paths.count - 1)
+        }
         do throws(ExpressionCompileError) {
             paths.append(try JSONPath(text))
         } catch {
@@ -258,7 +272,7 @@ struct Compiler {
 
     private mutating func template(_ value: JSONValue, at: JSONPointer) -> Int32 {
         do throws(ExpressionCompileError) {
-            templates.append(try PayloadTemplate(value))
+            templates.append(try PayloadTemplate(value, parsed: parsed.dynamicValues))
         } catch {
             report(error, at: at)
             templates.append(try! PayloadTemplate(.object(JSONObject())))
@@ -267,6 +281,10 @@ struct Compiler {
     }
 
     private mutating func jsonataTemplate(_ value: JSONValue, at: JSONPointer, field: String) -> Int32 {
+        if let template = parsed.jsonata[.init(location: at, name: field)] {
+            jsonataTemplates.append(template)
+            return Int32(jsonataTemplates.count - 1)
+        }
         do throws(StatesError) {
             jsonataTemplates.append(try JSONataTemplate(value, field: field))
         } catch {
@@ -368,10 +386,12 @@ struct Compiler {
             let condition: Program.ChoiceSpec.RuleCondition
             if case .jsonata(let conditionValue) = rule.condition {
                 let source = conditionValue.stringValue ?? conditionValue.description
-                condition = .jsonata(JSONataTemplate.orConstant(conditionValue, field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) }), source: source)
+                let template = parsed.jsonata[.init(location: ruleAt / "Condition", name: "Condition")]
+                    ?? JSONataTemplate.orConstant(conditionValue, field: "Condition", report: { diagnostics.append(Diagnostic(code: Diagnostic.Code.schemaValidationFailed, message: $0, location: ruleAt / "Condition")) })
+                condition = .jsonata(template, source: source)
             } else {
                 do throws(ExpressionCompileError) {
-                    condition = .jsonPath(try ChoiceCondition(rule.condition))
+                    condition = .jsonPath(try ChoiceCondition(rule.condition, paths: parsed.paths))
                 } catch {
                     report(error, at: ruleAt)
                     continue

@@ -17,7 +17,12 @@ public struct ChoiceCondition: Sendable {
 
     /// Compiles a decoded rule's condition (JSONPath rules only).
     public init(_ condition: ChoiceRule.Condition) throws(ExpressionCompileError) {
-        node = try Self.compile(condition)
+        node = try Self.compile(condition, paths: [:])
+    }
+
+    /// Compiles a decoded rule's condition, taking the paths found in `paths` (by their text).
+    init(_ condition: ChoiceRule.Condition, paths: [String: JSONPath]) throws(ExpressionCompileError) {
+        node = try Self.compile(condition, paths: paths)
     }
 
     /// Compiles a rule object as written.
@@ -55,25 +60,25 @@ public struct ChoiceCondition: Sendable {
 
     // MARK: Compilation
 
-    static func compile(_ condition: ChoiceRule.Condition) throws(ExpressionCompileError) -> Node {
+    static func compile(_ condition: ChoiceRule.Condition, paths: [String: JSONPath]) throws(ExpressionCompileError) -> Node {
         switch condition {
-        case .and(let conditions): return .and(try compileList(conditions))
-        case .or(let conditions): return .or(try compileList(conditions))
-        case .not(let inner): return .not(try compile(inner))
+        case .and(let conditions): return .and(try compileList(conditions, paths: paths))
+        case .or(let conditions): return .or(try compileList(conditions, paths: paths))
+        case .not(let inner): return .not(try compile(inner, paths: paths))
         case .invalid(let message): throw ExpressionCompileError(message)
         case .jsonata: throw ExpressionCompileError("A JSONata Choice rule is not a JSONPath condition")
         case .comparison(let variableText, let op, let operand):
             let variable: JSONPath
-            do { variable = try JSONPath(variableText) } catch {
+            do { variable = try paths[variableText] ?? JSONPath(variableText) } catch {
                 throw ExpressionCompileError("The value for the field 'Variable' must be a valid JSONPath: \(variableText)")
             }
-            return .test(variable: variable, try ChoiceTest(op, operand: operand))
+            return .test(variable: variable, try ChoiceTest(op, operand: operand, paths: paths))
         }
     }
 
-    static func compileList(_ conditions: [ChoiceRule.Condition]) throws(ExpressionCompileError) -> [Node] {
+    static func compileList(_ conditions: [ChoiceRule.Condition], paths: [String: JSONPath]) throws(ExpressionCompileError) -> [Node] {
         var nodes: [Node] = []
-        for c in conditions { nodes.append(try compile(c)) }
+        for c in conditions { nodes.append(try compile(c, paths: paths)) }
         return nodes
     }
 }
@@ -102,7 +107,7 @@ enum ChoiceTest: Sendable {
     case matches(ChoiceStringPattern)
     case isNull(Bool), isPresent(Bool), isNumeric(Bool), isString(Bool), isBoolean(Bool), isTimestamp(Bool)
 
-    init(_ op: ChoiceOperator, operand: JSONValue) throws(ExpressionCompileError) {
+    init(_ op: ChoiceOperator, operand: JSONValue, paths: [String: JSONPath] = [:]) throws(ExpressionCompileError) {
         let name = op.name
         func flag() throws(ExpressionCompileError) -> Bool {
             guard case .bool(let b) = operand else { throw ExpressionCompileError("The value of '\(name)' must be a boolean") }
@@ -119,7 +124,7 @@ enum ChoiceTest: Sendable {
             guard case .string(let p) = operand else { throw ExpressionCompileError("The value of 'StringMatches' must be a string") }
             self = .matches(ChoiceStringPattern(p))
         case .compare(let family, let relation, operandIsPath: true):
-            guard case .string(let text) = operand, let path = try? JSONPath(text) else {
+            guard case .string(let text) = operand, let path = paths[text] ?? (try? JSONPath(text)) else {
                 throw ExpressionCompileError("The value of '\(name)' must be a valid JSONPath")
             }
             self = .compare(family, relation, .path(path))

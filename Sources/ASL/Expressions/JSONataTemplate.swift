@@ -75,10 +75,7 @@ struct JSONataTemplate: Sendable {
     }
 
     /// The `{% ... %}` body of a string, if it is a JSONata expression string.
-    static func body(_ s: String) -> Substring? {
-        guard s.hasPrefix("{%"), s.hasSuffix("%}"), s.count >= 4 else { return nil }
-        return s.dropFirst(2).dropLast(2)
-    }
+    static func body(_ s: String) -> Substring? { StateDefinition.jsonataBody(s) }
 
     private static func compile(_ value: JSONValue, fieldPath: String) throws(StatesError) -> Node {
         switch value {

@@ -98,7 +98,12 @@ public struct PayloadTemplate: Sendable {
 
     /// Compiles `template` (normally a JSON object).
     public init(_ template: JSONValue) throws(ExpressionCompileError) {
-        root = try Self.compile(template)
+        root = try Self.compile(template, parsed: [:])
+    }
+
+    /// Compiles `template`, taking the `.$` values found in `parsed` (by their text) as they are.
+    init(_ template: JSONValue, parsed: [String: Expression]) throws(ExpressionCompileError) {
+        root = try Self.compile(template, parsed: parsed)
     }
 
     /// Whether the template has no paths or intrinsics (its value is ``constantValue``).
@@ -112,7 +117,7 @@ public struct PayloadTemplate: Sendable {
         try root.evaluate(context)
     }
 
-    static func compile(_ value: JSONValue) throws(ExpressionCompileError) -> Node {
+    static func compile(_ value: JSONValue, parsed: [String: Expression]) throws(ExpressionCompileError) -> Node {
         switch value {
         case .object(let object):
             var skeleton = JSONObject(minimumCapacity: object.count)
@@ -123,12 +128,13 @@ public struct PayloadTemplate: Sendable {
                     guard case .string(let text) = child else {
                         throw ExpressionCompileError("The value for the field '\(key)' must be a valid JSONPath or a valid intrinsic function call")
                     }
-                    let e = try Expression(text, field: key)
+                    let e: Expression
+                    if let known = parsed[text] { e = known } else { e = try Expression(text, field: key) }
                     skeleton.setValue(.null, forKey: outKey)
                     slots.removeAll { $0.key == outKey }
                     slots.append(ObjectSlot(key: outKey, node: .expression(e, field: key)))
                 } else {
-                    let node = try compile(child)
+                    let node = try compile(child, parsed: parsed)
                     slots.removeAll { $0.key == key }
                     if case .constant(let v) = node {
                         skeleton.setValue(v, forKey: key)
@@ -145,7 +151,7 @@ public struct PayloadTemplate: Sendable {
             skeleton.reserveCapacity(array.count)
             var slots: [ArraySlot] = []
             for (i, child) in array.enumerated() {
-                let node = try compile(child)
+                let node = try compile(child, parsed: parsed)
                 if case .constant(let v) = node { skeleton.append(v) } else {
                     skeleton.append(.null)
                     slots.append(ArraySlot(index: i, node: node))

@@ -8,7 +8,12 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
     public let path: JSONPath
 
     public init(_ text: String) throws(ExpressionCompileError) {
-        let path = try JSONPath(text)
+        try self.init(path: JSONPath(text))
+    }
+
+    /// A parsed path that must be a Reference Path.
+    public init(path: JSONPath) throws(ExpressionCompileError) {
+        let text = path.text
         if let problem = path.referencePathProblem {
             throw ExpressionCompileError("The value '\(text)' is not a valid reference path", reason: problem)
         }

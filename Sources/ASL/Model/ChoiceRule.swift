@@ -45,31 +45,29 @@ public struct ChoiceRule: Sendable {
 extension ChoiceRule.Condition {
     /// Decodes a JSONPath rule object (top-level or nested in `And`/`Or`/`Not`).
     public init(jsonPath rule: JSONValue) {
-        guard case .object(let object) = rule else { self = .invalid("A Choice rule must be an object"); return }
+        guard case .object(let object) = rule else { self = .invalid(Diagnostic.Message.ruleNotObject); return }
         for (name, make) in [("And", Self.and), ("Or", Self.or)] {
             guard let value = object[name] else { continue }
             guard case .array(let rules) = value, !rules.isEmpty else {
-                self = .invalid("The value of '\(name)' must be a non-empty array of Choice rules")
+                self = .invalid(Diagnostic.Message.ruleListEmpty(name))
                 return
             }
             self = make(rules.map(Self.init(jsonPath:)))
             return
         }
         if let not = object["Not"] {
-            guard case .object = not else { self = .invalid("The value of 'Not' must be a Choice rule object"); return }
+            guard case .object = not else { self = .invalid(Diagnostic.Message.notNotObject); return }
             self = .not(Self(jsonPath: not))
             return
         }
         guard let variable = object["Variable"] else {
-            self = .invalid("A Choice rule must have a 'Variable' field or one of 'And', 'Or', 'Not'")
+            self = .invalid(Diagnostic.Message.ruleWithoutVariable)
             return
         }
-        guard case .string(let path) = variable else { self = .invalid("The field 'Variable' must be a string"); return }
+        guard case .string(let path) = variable else { self = .invalid(Diagnostic.Message.variableNotString); return }
         let operators = object.keys.compactMap(ChoiceOperator.init(name:))
         guard operators.count == 1, let op = operators.first, let operand = object[op.name] else {
-            self = .invalid(operators.isEmpty
-                ? "A Choice rule with 'Variable' must have a comparison operator"
-                : "A Choice rule must have exactly one comparison operator, found: \(operators.map(\.name).joined(separator: ", "))")
+            self = .invalid(Diagnostic.Message.ruleOperatorCount(operators.map(\.name)))
             return
         }
         self = .comparison(variable: path, op, operand: operand)

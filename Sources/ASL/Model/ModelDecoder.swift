@@ -12,11 +12,7 @@ struct ModelDecoder {
     // MARK: - Type messages
 
     mutating func typeMismatch(_ field: String, expected: String, got: JSONValue, at location: JSONPointer) {
-        diagnostics.append(.schema(ModelDecoder.typeMessage(field, expected: expected, got: got), at: location))
-    }
-
-    static func typeMessage(_ field: String, expected: String, got: JSONValue) -> String {
-        "The field '\(field)' must be \(expected), but was \(got.typeName)"
+        diagnostics.append(.schema(Diagnostic.Message.fieldType(field, expected, got), at: location))
     }
 
     // MARK: - Primitive readers
@@ -40,7 +36,7 @@ struct ModelDecoder {
         guard let value = object[key] else { return nil }
         if case .number(let n) = value {
             if n.isIntegral, let i = n.int64Value, let v = Int(exactly: i) { return v }
-            diagnostics.append(.schema("The field '\(key)' must be an integer, but was \(value)", at: base / key))
+            diagnostics.append(.schema(Diagnostic.Message.notAnInteger(key, value), at: base / key))
             return nil
         }
         typeMismatch(key, expected: "an integer", got: value, at: base / key)
@@ -128,7 +124,7 @@ struct ModelDecoder {
         if topLevel {
             if let text = string(object, "QueryLanguage", at: pointer) {
                 if let l = StateMachineDefinition.QueryLanguage(rawValue: text) { language = l } else {
-                    diagnostics.append(.schema("The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+                    diagnostics.append(.schema(Diagnostic.Message.oneOfValues("QueryLanguage", ["JSONPath", "JSONata"]),
                                                at: pointer / "QueryLanguage"))
                 }
             }
@@ -151,7 +147,7 @@ struct ModelDecoder {
             let configPointer = pointer / "ProcessorConfig"
             if let text = string(config, "Mode", at: configPointer) {
                 if let m = StateMachineDefinition.ProcessorMode(rawValue: text) { mode = m } else {
-                    diagnostics.append(.schema("The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+                    diagnostics.append(.schema(Diagnostic.Message.oneOfValues("Mode", ["INLINE", "DISTRIBUTED"]),
                                                at: configPointer / "Mode"))
                 }
             }
@@ -175,7 +171,7 @@ struct ModelDecoder {
         var language = topLanguage
         if let text = string(o, "QueryLanguage", at: p) {
             if let l = StateMachineDefinition.QueryLanguage(rawValue: text) { language = l } else {
-                diagnostics.append(.schema("The field 'QueryLanguage' should have one of these values: [JSONPath, JSONata]",
+                diagnostics.append(.schema(Diagnostic.Message.oneOfValues("QueryLanguage", ["JSONPath", "JSONata"]),
                                            at: p / "QueryLanguage"))
             }
         }
@@ -261,7 +257,7 @@ struct ModelDecoder {
             retry.maxDelaySeconds = int(r, "MaxDelaySeconds", at: rp)
             if let text = string(r, "JitterStrategy", at: rp) {
                 if let j = RetryRule.Jitter(rawValue: text) { retry.jitterStrategy = j } else {
-                    diagnostics.append(.schema("The field 'JitterStrategy' should have one of these values: [FULL, NONE]",
+                    diagnostics.append(.schema(Diagnostic.Message.oneOfValues("JitterStrategy", ["FULL", "NONE"]),
                                                at: rp / "JitterStrategy"))
                 }
             }

@@ -24,22 +24,41 @@ extension ValidationPass {
 
     /// Why `text` is not a path allowed by `rules`, or `nil` when it is one.
     static func pathProblem(_ text: String, _ rules: PathRules) -> String? {
+        switch parsePath(text, rules) {
+        case .success: return nil
+        case .failure(let problem): return problem.text
+        }
+    }
+
+    struct PathProblem: Error { var text: String }
+
+    /// The path `text`, or why it is not one `rules` allow.
+    static func parsePath(_ text: String, _ rules: PathRules) -> Result<JSONPath, PathProblem> {
         let path: JSONPath
         do throws(ExpressionCompileError) {
             path = try JSONPath(text)
         } catch {
-            return error.reason ?? error.message
+            return .failure(PathProblem(text: error.reason ?? error.message))
         }
         switch path.root {
-        case .context where !rules.context: return Message.contextObjectNotAllowed
-        case .variable where !rules.variables: return Message.variableNotAllowed
+        case .context where !rules.context: return .failure(PathProblem(text: Message.contextObjectNotAllowed))
+        case .variable where !rules.variables: return .failure(PathProblem(text: Message.variableNotAllowed))
         default: break
         }
-        return rules.reference ? path.referencePathProblem : nil
+        if rules.reference, let problem = path.referencePathProblem { return .failure(PathProblem(text: problem)) }
+        return .success(path)
     }
 
+    /// Checks a path field, keeping the parsed path for the compiler.
     mutating func checkPathValue(_ path: String, field: String, _ rules: PathRules, at location: JSONPointer) {
-        guard let problem = Self.pathProblem(path, rules) else { return }
+        let problem: String
+        switch Self.parsePath(path, rules) {
+        case .success(let parsedPath):
+            parsed.paths[path] = parsedPath
+            return
+        case .failure(let p):
+            problem = p.text
+        }
         if rules.reference {
             let explained = field == "ResultPath" && path.hasPrefix("$") && !path.hasPrefix("$.") && !path.hasPrefix("$[") && path != "$"
             schema(Message.notReferencePath(explained ? problem : nil), at: location)
@@ -72,7 +91,7 @@ extension ValidationPass {
                 if key.hasSuffix(".$"), key.count > 2 {
                     do throws(ExpressionCompileError) {
                         guard case .string(let text) = v else { throw ExpressionCompileError(Message.invalidDynamicValue(key)) }
-                        _ = try PayloadTemplate.Expression(text, field: key)
+                        parsed.dynamicValues[text] = try PayloadTemplate.Expression(text, field: key)
                     } catch {
                         schema(error.message, at: location)
                     }
@@ -111,7 +130,7 @@ extension ValidationPass {
         for s in empty { error(Diagnostic.Code.invalidJSONataExpression, Message.emptyJSONata(s), at: location) }
         guard empty.isEmpty else { return }
         do throws(StatesError) {
-            _ = try JSONataTemplate(value, field: field)
+            parsed.jsonata[.init(location: location, name: field)] = try JSONataTemplate(value, field: field)
         } catch {
             schema(error.cause ?? error.error, at: location)
         }

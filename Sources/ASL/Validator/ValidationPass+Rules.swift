@@ -6,13 +6,13 @@ extension ValidationPass {
     /// `ErrorEquals`: non-empty; `States.ALL` alone and only in the last rule.
     mutating func checkErrorEquals(_ rule: JSONObject, index: Int, count: Int, field: String, at rp: JSONPointer) {
         guard case .array(let names)? = rule["ErrorEquals"] else { return }
-        if names.isEmpty { schema("Value cannot be empty", at: rp / "ErrorEquals") }
+        if names.isEmpty { schema(Message.valueCannotBeEmpty, at: rp / "ErrorEquals") }
         if names.contains(.string(StatesError.all)) {
             if names.count > 1 {
-                schema("States.ALL must appear alone in 'ErrorEquals'; it cannot be combined with other error names", at: rp / "ErrorEquals")
+                schema(Message.statesAllNotAlone, at: rp / "ErrorEquals")
             }
             if index != count - 1 {
-                schema("A \(field) rule with States.ALL must be the last one in '\(field)'", at: rp / "ErrorEquals")
+                schema(Message.statesAllNotLast(field), at: rp / "ErrorEquals")
             }
         }
     }
@@ -30,7 +30,7 @@ extension ValidationPass {
             intRange(r, "MaxAttempts", min: 0, max: 99_999_999, at: rp)
             intRange(r, "MaxDelaySeconds", min: 1, max: 31_622_400, at: rp)
             if case .number(let n)? = r["BackoffRate"], n.doubleValue < 1.0 {
-                schema("Minimum value is 1.0", at: rp / "BackoffRate")
+                schema(Message.minimum("1.0"), at: rp / "BackoffRate")
             }
         }
     }
@@ -61,7 +61,7 @@ extension ValidationPass {
 
     mutating func checkChoice(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
         guard requireFields(o, ["Choices"], at: p), case .array(let rules)? = o["Choices"] else { return }
-        if rules.isEmpty { schema("Value cannot be empty", at: p / "Choices") }
+        if rules.isEmpty { schema(Message.valueCannotBeEmpty, at: p / "Choices") }
         // The decoded rules, one per element: the shape checks read each as written.
         for rule in state.choices {
             if state.queryLanguage == .jsonata {
@@ -74,7 +74,7 @@ extension ValidationPass {
 
     mutating func checkJSONataRule(_ rule: JSONValue, at rp: JSONPointer) {
         guard case .object(let r) = rule else {
-            schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
+            schema(Message.choiceRuleNotObject(rule), at: rp)
             return
         }
         let jsonPathOnly = Self.comparisonOperatorNames.union(["Variable", "And", "Or", "Not"])
@@ -86,11 +86,11 @@ extension ValidationPass {
             case .bool: break
             case .string(let s) where Self.isJSONata(s): walkJSONata(condition, field: "Condition", at: rp / "Condition")
             default:
-                schema("The field 'Condition' must be a JSONata expression ('{% ... %}') or a boolean, but was \(condition.typeName)", at: rp / "Condition")
+                schema(Message.conditionType(condition), at: rp / "Condition")
             }
         }
         if let next = r["Next"], next.stringValue == nil {
-            schema("The field 'Next' must be a string, but was \(next.typeName)", at: rp / "Next")
+            schema(Message.fieldType("Next", "a string", next), at: rp / "Next")
         }
         if let output = r["Output"] { checkJSONataTemplate(output, field: "Output", objectOrExpression: false, at: rp / "Output") }
         if let assign = r["Assign"] { checkAssign(assign, language: .jsonata, at: rp / "Assign") }
@@ -100,25 +100,25 @@ extension ValidationPass {
     /// `Next` on top-level rules only.
     mutating func checkRule(_ rule: JSONValue, topLevel: Bool, at rp: JSONPointer) {
         guard case .object(let r) = rule else {
-            schema("A Choice rule must be an object, but was \(rule.typeName)", at: rp)
+            schema(Message.choiceRuleNotObject(rule), at: rp)
             return
         }
         var allowed = Self.comparisonOperatorNames.union(["Variable", "And", "Or", "Not", "Comment"])
         if topLevel { allowed.formUnion(["Next", "Assign"]) }
         for key in r.keys where !allowed.contains(key) {
             if key == "Next" {
-                schema("Field 'Next' is not supported: only top-level Choice rules have 'Next', not rules inside 'And', 'Or' or 'Not'", at: rp)
+                schema(Message.nestedNext, at: rp)
             } else if ["Condition", "Output"].contains(key) {
-                schema(Self.languageMessage(.jsonPath, field: key), at: rp)
+                schema(Message.otherLanguageField(.jsonPath, field: key), at: rp)
             } else {
-                schema("Field '\(key)' is not supported", at: rp)
+                schema(Message.fieldNotSupported(key), at: rp)
             }
         }
         if topLevel {
             if r["Next"] == nil {
-                schema("These fields are required: [Next]", at: rp)
+                schema(Message.fieldsRequired(["Next"]), at: rp)
             } else if let next = r["Next"], next.stringValue == nil {
-                schema("The field 'Next' must be a string, but was \(next.typeName)", at: rp / "Next")
+                schema(Message.fieldType("Next", "a string", next), at: rp / "Next")
             }
             if let assign = r["Assign"] { checkAssign(assign, language: .jsonPath, at: rp / "Assign") }
         }
@@ -126,7 +126,7 @@ extension ValidationPass {
         let combinators = r.keys.filter { ["And", "Or", "Not"].contains($0) }
         if combinators.count + (operators.isEmpty ? 0 : 1) > 1 || (!combinators.isEmpty && r["Variable"] != nil) {
             let all = combinators + operators + (r["Variable"] != nil ? ["Variable"] : [])
-            schema("A Choice rule has either 'Variable' with one comparison operator, or one of 'And', 'Or', 'Not'; found [\(all.joined(separator: ", "))]", at: rp)
+            schema(Message.choiceRuleMixed(all), at: rp)
             return
         }
         if let combinator = combinators.first {
@@ -134,30 +134,30 @@ extension ValidationPass {
             if combinator == "Not" {
                 checkRule(value, topLevel: false, at: rp / "Not")
             } else if case .array(let rules) = value {
-                if rules.isEmpty { schema("Value cannot be empty", at: rp / combinator) }
+                if rules.isEmpty { schema(Message.valueCannotBeEmpty, at: rp / combinator) }
                 for (i, inner) in rules.enumerated() { checkRule(inner, topLevel: false, at: rp / combinator / i) }
             } else {
-                schema("The field '\(combinator)' must be an array, but was \(value.typeName)", at: rp / combinator)
+                schema(Message.fieldType(combinator, "an array", value), at: rp / combinator)
             }
             return
         }
         guard let variable = r["Variable"] else {
             if operators.isEmpty {
-                schema("A Choice rule needs 'Variable' with one comparison operator, or one of 'And', 'Or', 'Not'", at: rp)
+                schema(Message.choiceRuleEmpty, at: rp)
             } else {
-                schema("These fields are required: [Variable]", at: rp)
+                schema(Message.fieldsRequired(["Variable"]), at: rp)
             }
             return
         }
         if case .string(let path) = variable {
             checkPathValue(path, field: "Variable", .referencePath, at: rp / "Variable")
         } else {
-            schema("The field 'Variable' must be a string, but was \(variable.typeName)", at: rp / "Variable")
+            schema(Message.fieldType("Variable", "a string", variable), at: rp / "Variable")
         }
         if operators.isEmpty {
-            schema("A Choice rule with 'Variable' needs exactly one comparison operator (StringEquals, NumericLessThan, IsPresent, ...)", at: rp)
+            schema(Message.choiceRuleNoOperator, at: rp)
         } else if operators.count > 1 {
-            schema("There should only be one of the following fields: [\(operators.joined(separator: ", "))]", at: rp)
+            schema(Message.onlyOneOf(operators), at: rp)
         }
         for name in operators {
             guard let op = ChoiceOperator(name: name), let operand = r[name] else { continue }

@@ -35,7 +35,7 @@ extension ValidationPass {
                 if !names.isEmpty {
                     for s in scope.states {
                         for (name, location) in Self.assignments(s) where names.contains(name) {
-                            schema("The variable '\(name)' exists in an outer scope: a Parallel branch or Map iteration can read it but cannot assign it (use another name, or return the value through the branch's or iteration's output)", at: location)
+                            schema(Message.outerScopeVariable(name), at: location)
                         }
                     }
                 }

@@ -8,22 +8,21 @@ extension ValidationPass {
     mutating func checkState(name: String, _ json: JSONValue, _ state: StateDefinition) {
         let p = state.pointer
         if name.unicodeScalars.count > Self.maxStateNameLength {
-            error(Diagnostic.Code.invalidStateName,
-                  "State name is \(name.unicodeScalars.count) characters long; the maximum is \(Self.maxStateNameLength)", at: p)
+            error(Diagnostic.Code.invalidStateName, Message.stateNameTooLong(name.unicodeScalars.count, maximum: Self.maxStateNameLength), at: p)
         }
         guard case .object(let o) = json else { return }  // reported by the decoder
         guard let typeValue = o["Type"] else {
-            schema("These fields are required: [Type]", at: p)
+            schema(Message.fieldsRequired(["Type"]), at: p)
             return
         }
         guard case .string(let typeName) = typeValue, Kind(rawValue: typeName) != nil else {
-            schema("The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]", at: p / "Type")
+            schema(Message.oneOfValues("Type", ["Task", "Wait", "Pass", "Succeed", "Fail", "Choice", "Parallel", "Map"]), at: p / "Type")
             return
         }
         let kind = state.type
         let language = state.queryLanguage
         if topLanguage == .jsonata, case .string("JSONPath")? = o["QueryLanguage"] {
-            schema("'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", at: p)
+            schema(Message.cannotDowngradeQueryLanguage, at: p)
         }
         let own = (language == .jsonPath ? Self.jsonPathFields : Self.jsonataFields)[kind]!
         let other = (language == .jsonPath ? Self.jsonataFields : Self.jsonPathFields)[kind]!
@@ -34,9 +33,9 @@ extension ValidationPass {
             let hasNext = o["Next"] != nil
             let endTrue = o["End"] == .bool(true)
             if hasNext && endTrue {
-                schema("There should only be one of the following fields: [Next, End]", at: p)
+                schema(Message.onlyOneOf(["Next", "End"]), at: p)
             } else if !hasNext && !endTrue {
-                schema("Exactly one of these fields is required: [Next, End]; 'End' must be true", at: p)
+                schema(Message.nextOrEndRequired, at: p)
             }
         }
 
@@ -78,7 +77,7 @@ extension ValidationPass {
     /// `Assign`: an object whose keys are variable names (ASL-REFERENCE §9.1).
     mutating func checkAssign(_ value: JSONValue, language: Language, at location: JSONPointer) {
         guard case .object(let object) = value else {
-            schema("The field 'Assign' must be an object, but was \(value.typeName)", at: location)
+            schema(Message.fieldType("Assign", "an object", value), at: location)
             return
         }
         for key in object.keys {
@@ -86,11 +85,11 @@ extension ValidationPass {
             if language == .jsonPath, name.hasSuffix(".$") { name = name.dropLast(2) }
             let scalars = Array(name.unicodeScalars)
             if name == "states" {
-                schema("The variable name 'states' is reserved", at: location)
+                schema(Message.reservedVariable, at: location)
             } else if scalars.isEmpty || !JSONPath.isVariableNameStart(scalars[0]) || !scalars.allSatisfy(JSONPath.isVariableNamePart) {
-                schema("Invalid variable name '\(name)': a variable name starts with a letter or '_' and holds only letters, digits and '_'", at: location)
+                schema(Message.invalidVariableName(name), at: location)
             } else if scalars.count > 80 {
-                schema("Variable name '\(name)' is longer than 80 characters", at: location)
+                schema(Message.variableNameTooLong(name), at: location)
             }
         }
         if language == .jsonPath { walkPathTemplate(value, at: location) } else { walkJSONata(value, field: "Assign", at: location) }
@@ -102,14 +101,14 @@ extension ValidationPass {
         _ = requireFields(o, ["Resource"], at: p)
         if let resource = state.resource {
             if !resource.hasPrefix("arn:") {
-                schema("The resource provided \(resource) is not recognized. The value is not a valid resource ARN, or the resource is not available in this region.", at: p / "Resource")
+                schema(Message.unrecognizedResource(resource), at: p / "Resource")
             } else if type == .express {
                 if resource.hasSuffix(".waitForTaskToken") {
-                    schema("Express state machine does not support '.waitForTaskToken' service integration ", at: p / "Resource")
+                    schema(Message.expressWaitForTaskToken, at: p / "Resource")
                 } else if resource.hasSuffix(".sync") || resource.contains(".sync:") {
-                    schema("Express state machine does not support '.sync' service integration", at: p / "Resource")
+                    schema(Message.expressSync, at: p / "Resource")
                 } else if Self.isActivityARN(resource) {
-                    schema("Express state machine does not support Activity ARN", at: p / "Resource")
+                    schema(Message.expressActivity, at: p / "Resource")
                 }
             }
         }
@@ -123,7 +122,7 @@ extension ValidationPass {
             var timeout = 99_999_999
             if case .literal(let t)? = state.timeoutSeconds { timeout = t }
             if heartbeat >= timeout, heartbeat >= 1 {
-                schema("HeartbeatSeconds (\(heartbeat)) must be smaller than TimeoutSeconds (\(timeout))", at: p / "HeartbeatSeconds")
+                schema(Message.heartbeatNotBelowTimeout(heartbeat, timeout), at: p / "HeartbeatSeconds")
             }
         }
         if state.queryLanguage == .jsonPath {
@@ -134,18 +133,18 @@ extension ValidationPass {
         if let credentials = o["Credentials"] {
             let cp = p / "Credentials"
             guard case .object(let c) = credentials else {
-                schema("The field 'Credentials' must be an object, but was \(credentials.typeName)", at: cp)
+                schema(Message.fieldType("Credentials", "an object", credentials), at: cp)
                 return
             }
             if state.queryLanguage == .jsonPath {
                 if c["RoleArn"] == nil, c["RoleArn.$"] == nil {
-                    schema("The field 'RoleArn' is required but was missing", at: cp)
+                    schema(Message.fieldRequiredButMissing("RoleArn"), at: cp)
                 }
                 checkFields(c, allowed: ["RoleArn", "RoleArn.$"], at: cp)
                 exclusive(c, ["RoleArn", "RoleArn.$"], at: cp)
                 walkPathTemplate(credentials, at: cp)
             } else {
-                if c["RoleArn"] == nil { schema("The field 'RoleArn' is required but was missing", at: cp) }
+                if c["RoleArn"] == nil { schema(Message.fieldRequiredButMissing("RoleArn"), at: cp) }
                 checkFields(c, allowed: ["RoleArn"], at: cp)
                 walkJSONata(credentials, field: "Credentials", at: cp)
             }
@@ -164,7 +163,7 @@ extension ValidationPass {
         let names = state.queryLanguage == .jsonPath ? ["Seconds", "SecondsPath", "Timestamp", "TimestampPath"] : ["Seconds", "Timestamp"]
         let present = names.filter { o[$0] != nil }
         if present.isEmpty {
-            schema("Exactly one of these fields is required: [\(names.joined(separator: ", "))]", at: p)
+            schema(Message.exactlyOneRequired(names), at: p)
         } else {
             exclusive(o, names, at: p)
         }
@@ -194,12 +193,15 @@ extension ValidationPass {
         guard state.queryLanguage == .jsonPath else { return }
         for key in ["ErrorPath", "CausePath"] {
             guard case .string(let text)? = o[key] else { continue }
-            let valid: Bool
+            var valid = false
             if text.hasPrefix("States.") {
-                let function = try? IntrinsicFunction(text)
-                valid = function.map { Self.failPathIntrinsics.contains($0.name) } ?? false
-            } else {
-                valid = Self.pathProblem(text, .referencePath) == nil
+                if let function = try? IntrinsicFunction(text), Self.failPathIntrinsics.contains(function.name) {
+                    parsed.dynamicValues[text] = .intrinsic(function)
+                    valid = true
+                }
+            } else if case .success(let path) = Self.parsePath(text, .referencePath) {
+                parsed.paths[text] = path
+                valid = true
             }
             if !valid { schema(Message.invalidDynamicValue(key), at: p / key) }
         }
@@ -209,7 +211,7 @@ extension ValidationPass {
 
     mutating func checkParallel(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
         guard requireFields(o, ["Branches"], at: p), case .array(let branches)? = o["Branches"] else { return }
-        if branches.isEmpty { schema("Value cannot be empty", at: p / "Branches") }
+        if branches.isEmpty { schema(Message.valueCannotBeEmpty, at: p / "Branches") }
         for (i, branch) in branches.enumerated() where i < state.branches.count {
             checkMachineBody(branch, state.branches[i], scope: .branch)
         }
@@ -220,7 +222,7 @@ extension ValidationPass {
     mutating func checkMap(_ o: JSONObject, _ state: StateDefinition, at p: JSONPointer) {
         let jsonPath = state.queryLanguage == .jsonPath
         if o["ItemProcessor"] == nil && o["Iterator"] == nil {
-            schema("These fields are required: [ItemProcessor]", at: p)
+            schema(Message.fieldsRequired(["ItemProcessor"]), at: p)
         }
         exclusive(o, ["ItemProcessor", "Iterator"], at: p)
         exclusive(o, ["ItemSelector", "Parameters"], at: p)
@@ -230,8 +232,8 @@ extension ValidationPass {
         intRange(o, "MaxConcurrency", min: 0, at: p)
         intRange(o, "ToleratedFailureCount", min: 0, at: p)
         if case .number(let n)? = o["ToleratedFailurePercentage"] {
-            if n.doubleValue < 0 { schema("Minimum value is 0.0", at: p / "ToleratedFailurePercentage") }
-            if n.doubleValue > 100 { schema("Maximum value is 100.0", at: p / "ToleratedFailurePercentage") }
+            if n.doubleValue < 0 { schema(Message.minimum("0.0"), at: p / "ToleratedFailurePercentage") }
+            if n.doubleValue > 100 { schema(Message.maximum("100.0"), at: p / "ToleratedFailurePercentage") }
         }
         if jsonPath {
             if case .path(let path) = state.itemsPath { checkPathValue(path, field: "ItemsPath", .referencePath, at: p / "ItemsPath") }
@@ -257,17 +259,17 @@ extension ValidationPass {
     /// or control characters. Messages as recorded for AWS (conformance/validation).
     mutating func checkLabel(_ label: String, at location: JSONPointer) {
         if label.isEmpty {
-            error(Diagnostic.Code.invalidLabelName, "Label cannot be empty", at: location)
+            error(Diagnostic.Code.invalidLabelName, Message.labelEmpty, at: location)
             return
         }
         if label.unicodeScalars.count > 40 {
-            error(Diagnostic.Code.invalidLabelName, "Label cannot exceed 40 characters", at: location)
+            error(Diagnostic.Code.invalidLabelName, Message.labelTooLong, at: location)
             return
         }
         let forbidden = Set(" :;,\\|^~$#%?&`\"*<>{}[]".unicodeScalars)
         for c in label.unicodeScalars {
             if forbidden.contains(c) || c.value < 0x20 || (0x7F...0x9F).contains(c.value) || c.properties.isWhitespace {
-                error(Diagnostic.Code.invalidLabelName, "Label contains invalid character: \(Self.pythonRepr(c))", at: location)
+                error(Diagnostic.Code.invalidLabelName, Message.labelCharacter(Self.pythonRepr(c)), at: location)
                 return
             }
         }

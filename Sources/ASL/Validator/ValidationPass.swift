@@ -10,6 +10,8 @@ struct ValidationPass {
     let type: WorkflowType
     let root: JSONValue
     var diagnostics: [Diagnostic] = []
+    /// The expressions parsed so far, for the compiler.
+    var parsed = ParsedExpressions()
     var topLanguage: Language = .jsonPath
     /// Every state name in every scope → the pointer of its scope (for cross-scope messages).
     var scopesByName: [String: [JSONPointer]] = [:]
@@ -66,11 +68,6 @@ struct ValidationPass {
 
     static let commonFields: Set<String> = ["Type", "Comment", "QueryLanguage"]
 
-    static func languageMessage(_ language: Language, field: String) -> String {
-        let other: Language = language == .jsonPath ? .jsonata : .jsonPath
-        return "The QueryLanguage is set to '\(language.rawValue)', but field '\(field)' is only supported for the '\(other.rawValue)' QueryLanguage"
-    }
-
     /// Reports fields outside `allowed`; a field the other query language allows gets AWS's
     /// language message instead of "not supported".
     mutating func checkFields(_ object: JSONObject, allowed: Set<String>, otherLanguage: Set<String> = [],
@@ -78,30 +75,30 @@ struct ValidationPass {
     {
         for key in object.keys where !allowed.contains(key) {
             if otherLanguage.contains(key) {
-                schema(Self.languageMessage(language, field: key), at: location)
+                schema(Message.otherLanguageField(language, field: key), at: location)
             } else {
-                schema("Field '\(key)' is not supported", at: location)
+                schema(Message.fieldNotSupported(key), at: location)
             }
         }
     }
 
     mutating func requireFields(_ object: JSONObject, _ names: [String], at location: JSONPointer) -> Bool {
         let missing = names.filter { object[$0] == nil }
-        if !missing.isEmpty { schema("These fields are required: [\(missing.joined(separator: ", "))]", at: location) }
+        if !missing.isEmpty { schema(Message.fieldsRequired(missing), at: location) }
         return missing.isEmpty
     }
 
     /// At most one of `names` may be present.
     mutating func exclusive(_ object: JSONObject, _ names: [String], at location: JSONPointer) {
         let present = names.filter { object[$0] != nil }
-        if present.count > 1 { schema("There should only be one of the following fields: [\(present.joined(separator: ", "))]", at: location) }
+        if present.count > 1 { schema(Message.onlyOneOf(present), at: location) }
     }
 
     mutating func intRange(_ object: JSONObject, _ key: String, min: Int, max: Int? = nil, at base: JSONPointer) {
         guard case .number(let n)? = object[key], n.isIntegral else { return }
         let v = n.doubleValue
-        if v < Double(min) { schema("Minimum value is \(min)", at: base / key) }
-        if let max, v > Double(max) { schema("Maximum value is \(max)", at: base / key) }
+        if v < Double(min) { schema(Message.minimum("\(min)"), at: base / key) }
+        if let max, v > Double(max) { schema(Message.maximum("\(max)"), at: base / key) }
     }
 
     // MARK: - Machines
@@ -132,11 +129,11 @@ struct ValidationPass {
         if case .object(let config)? = object["ProcessorConfig"] {
             checkFields(config, allowed: ["Mode", "ExecutionType"], at: p / "ProcessorConfig")
             if case .string(let t)? = config["ExecutionType"], t != "STANDARD", t != "EXPRESS" {
-                schema("The field 'ExecutionType' should have one of these values: [STANDARD, EXPRESS]", at: p / "ProcessorConfig" / "ExecutionType")
+                schema(Message.oneOfValues("ExecutionType", ["STANDARD", "EXPRESS"]), at: p / "ProcessorConfig" / "ExecutionType")
             }
         }
         if case .object(let states)? = object["States"] {
-            if states.isEmpty { schema("Value cannot be empty", at: p / "States") }
+            if states.isEmpty { schema(Message.valueCannotBeEmpty, at: p / "States") }
             for (i, (name, value)) in states.enumerated() where i < machine.states.count {
                 checkState(name: name, value, machine.states[i])
             }
@@ -156,20 +153,17 @@ struct ValidationPass {
                 if let j = machine.index(of: target) {
                     edges[i].append(j)
                 } else {
-                    var message = "Missing 'Next' target: \(target)"
-                    if let elsewhere = scopesByName[target]?.first(where: { $0 != p }) {
-                        message += " (a state of that name exists in another scope, at \(Validator.awsLocation(elsewhere, in: root)); transitions cannot cross Parallel branch or Map boundaries)"
-                    }
-                    error(Diagnostic.Code.missingTransitionTarget, message, at: location)
+                    let elsewhere = scopesByName[target]?.first(where: { $0 != p }).map { Validator.awsLocation($0, in: root) }
+                    error(Diagnostic.Code.missingTransitionTarget, Message.missingNext(target, elsewhere: elsewhere), at: location)
                 }
             }
         }
         let start = machine.startIndex
         if start == nil {
-            error(Diagnostic.Code.missingTransitionTarget, "Missing 'StartAt' target: \(machine.startAt)", at: p / "StartAt")
+            error(Diagnostic.Code.missingTransitionTarget, Message.missingStartAt(machine.startAt), at: p / "StartAt")
         }
         guard machine.states.contains(where: { $0.isTerminal }) else {
-            error(Diagnostic.Code.missingEndState, "Workflow has no terminal state", at: p.tokens.isEmpty ? nil : p)
+            error(Diagnostic.Code.missingEndState, Message.noTerminalState, at: p.tokens.isEmpty ? nil : p)
             return
         }
         guard let start else { return }
@@ -183,7 +177,7 @@ struct ValidationPass {
             }
         }
         for (i, state) in machine.states.enumerated() where !seen[i] {
-            error(Diagnostic.Code.missingTransitionTarget, "State \"\(state.name)\" is not reachable.", at: state.pointer)
+            error(Diagnostic.Code.missingTransitionTarget, Message.unreachable(state.name), at: state.pointer)
         }
     }
 }

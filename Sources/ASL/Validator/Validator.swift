@@ -46,7 +46,9 @@ public enum Validator {
             if let location = diagnostics[i].location { diagnostics[i].locationText = awsLocation(location, in: json) }
         }
         let isValid = !diagnostics.contains { $0.severity == .error }
-        return ValidationResult(diagnostics: diagnostics, definition: isValid ? machine : nil)
+        var result = ValidationResult(diagnostics: diagnostics, definition: isValid ? machine : nil)
+        if isValid { result.parsed = pass.parsed }
+        return result
     }
 
     /// Renders a pointer the way AWS prints locations: array indices in brackets
@@ -86,7 +88,7 @@ public enum Validator {
             if end > start, !(bytes[start] >= 0x30 && bytes[start] <= 0x39) {
                 let word = String(decoding: bytes[start..<end], as: UTF8.self)
                 if !["true", "false", "null"].contains(word) {
-                    message = "Unrecognized token '\(word)': was expecting (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+                    message = Diagnostic.Message.unrecognizedToken(word)
                     // Line and column of the character after the word (1-based).
                     line = 1
                     var lineStart = 0
@@ -111,6 +113,8 @@ public struct ValidationResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The decoded definition; `nil` when any ERROR diagnostic exists.
     public var definition: StateMachineDefinition?
+    /// The expressions the validator parsed, which the compiler reuses.
+    var parsed = ParsedExpressions()
 
     public init(diagnostics: [Diagnostic], definition: StateMachineDefinition?) {
         self.diagnostics = diagnostics
