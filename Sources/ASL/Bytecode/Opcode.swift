@@ -79,8 +79,9 @@ extension Op {
         public let suspends: Bool
         /// The op ends its state's run of ops: nothing after it belongs to the state.
         public let transfers: Bool
-        /// The errors the op can raise itself (Retry and Catch then apply). `"*"`: any name
-        /// (a task's own errors, a Fail state's Error, a branch's error).
+        /// The errors the op can raise itself; the state's Retry and Catch then apply, except to
+        /// `fail`'s own error, which ends the frame. `"*"`: any name (a task's own errors, a
+        /// branch's error, a Fail state's Error). Intrinsic function errors are States.Runtime.
         public let raises: [String]
     }
 }
@@ -120,7 +121,7 @@ extension Op.Code {
         case .inputNull:       // value ← {}                                         (InputPath: null)
             return op("inputNull", .none)
         case .parameters:      // value ← template(value)                   (Parameters, ItemSelector)
-            return op("parameters", .template, raises: [E.runtime, E.intrinsicFailure])
+            return op("parameters", .template, raises: [E.runtime])
         case .arguments:       // value ← jsonata template                           (JSONata Arguments)
             return op("arguments", .jsonataTemplate, raises: [E.queryEvaluationError])
         // Work
@@ -137,10 +138,10 @@ extension Op.Code {
             return op("parallel", .parallel, suspends: true, raises: ["*"])
         case .map:             // one child frame per item (≤ MaxConcurrency at once); result ← [outputs]
             return op("map", .map, suspends: true,
-                      raises: ["*", E.exceedToleratedFailureThreshold, E.runtime, E.queryEvaluationError, E.intrinsicFailure])
+                      raises: ["*", E.exceedToleratedFailureThreshold, E.runtime, E.queryEvaluationError])
         // Result and output
         case .resultSelector:  // result ← template(result)                          (ResultSelector)
-            return op("resultSelector", .template, raises: [E.runtime, E.intrinsicFailure])
+            return op("resultSelector", .template, raises: [E.runtime])
         case .resultPath:      // output ← raw with result set at the path           (ResultPath)
             return op("resultPath", .referencePath, raises: [E.resultPathMatchFailure])
         case .resultReplace:   // output ← result                                    (ResultPath $ or omitted)
@@ -154,7 +155,7 @@ extension Op.Code {
         case .outputNull:      // output ← {}                                        (OutputPath: null)
             return op("outputNull", .none)
         case .assign:          // evaluates Assign on the state's view; variables are set on exit
-            return op("assign", .assign, raises: [E.runtime, E.intrinsicFailure, E.queryEvaluationError, E.dataLimitExceeded])
+            return op("assign", .assign, raises: [E.runtime, E.queryEvaluationError, E.dataLimitExceeded])
         case .jsonataOutput:   // output ← jsonata template                          (JSONata Output)
             return op("jsonataOutput", .jsonataTemplate, raises: [E.queryEvaluationError])
         case .checkSize:       // output within 256 KiB
@@ -168,7 +169,7 @@ extension Op.Code {
             return op("choose", .choice, transfers: true,
                       raises: [E.noChoiceMatched, E.runtime, E.queryEvaluationError, E.dataLimitExceeded])
         case .fail:            // ends the frame with the Fail state's Error and Cause
-            return op("fail", .fail, transfers: true, raises: ["*", E.runtime, E.intrinsicFailure, E.queryEvaluationError])
+            return op("fail", .fail, transfers: true, raises: ["*", E.runtime, E.queryEvaluationError])
         }
     }
 }
