@@ -25,31 +25,31 @@ public struct Op: Sendable, Hashable {
     }
 
     // Constructors named like the ops, for the compiler and tests: `.enter(3)`, `.end`.
-    public static func enter(_ state: Int32) -> Op { Op(.enter, state) }
-    public static func inputPath(_ path: Int32) -> Op { Op(.inputPath, path) }
-    public static let inputNull = Op(.inputNull)
-    public static func parameters(_ template: Int32) -> Op { Op(.parameters, template) }
-    public static func arguments(_ template: Int32) -> Op { Op(.arguments, template) }
-    public static let resultFromValue = Op(.resultFromValue)
-    public static func resultConstant(_ constant: Int32) -> Op { Op(.resultConstant, constant) }
-    public static func invoke(_ task: Int32) -> Op { Op(.invoke, task) }
-    public static func wait(_ wait: Int32) -> Op { Op(.wait, wait) }
-    public static func parallel(_ parallel: Int32) -> Op { Op(.parallel, parallel) }
-    public static func map(_ map: Int32) -> Op { Op(.map, map) }
-    public static func resultSelector(_ template: Int32) -> Op { Op(.resultSelector, template) }
-    public static func resultPath(_ path: Int32) -> Op { Op(.resultPath, path) }
-    public static let resultReplace = Op(.resultReplace)
-    public static let resultDiscard = Op(.resultDiscard)
-    public static let outputFromValue = Op(.outputFromValue)
-    public static func outputPath(_ path: Int32) -> Op { Op(.outputPath, path) }
-    public static let outputNull = Op(.outputNull)
-    public static func assign(_ assign: Int32) -> Op { Op(.assign, assign) }
-    public static func jsonataOutput(_ template: Int32) -> Op { Op(.jsonataOutput, template) }
-    public static let checkSize = Op(.checkSize)
-    public static func next(_ state: Int32) -> Op { Op(.next, state) }
-    public static let end = Op(.end)
-    public static func choose(_ choice: Int32) -> Op { Op(.choose, choice) }
-    public static func fail(_ fail: Int32) -> Op { Op(.fail, fail) }
+    static func enter(_ state: Int32) -> Op { Op(.enter, state) }
+    static func inputPath(_ path: Int32) -> Op { Op(.inputPath, path) }
+    static let inputNull = Op(.inputNull)
+    static func parameters(_ template: Int32) -> Op { Op(.parameters, template) }
+    static func arguments(_ template: Int32) -> Op { Op(.arguments, template) }
+    static let resultFromValue = Op(.resultFromValue)
+    static func resultConstant(_ constant: Int32) -> Op { Op(.resultConstant, constant) }
+    static func invoke(_ task: Int32) -> Op { Op(.invoke, task) }
+    static func wait(_ wait: Int32) -> Op { Op(.wait, wait) }
+    static func parallel(_ parallel: Int32) -> Op { Op(.parallel, parallel) }
+    static func map(_ map: Int32) -> Op { Op(.map, map) }
+    static func resultSelector(_ template: Int32) -> Op { Op(.resultSelector, template) }
+    static func resultPath(_ path: Int32) -> Op { Op(.resultPath, path) }
+    static let resultReplace = Op(.resultReplace)
+    static let resultDiscard = Op(.resultDiscard)
+    static let outputFromValue = Op(.outputFromValue)
+    static func outputPath(_ path: Int32) -> Op { Op(.outputPath, path) }
+    static let outputNull = Op(.outputNull)
+    static func assign(_ assign: Int32) -> Op { Op(.assign, assign) }
+    static func jsonataOutput(_ template: Int32) -> Op { Op(.jsonataOutput, template) }
+    static let checkSize = Op(.checkSize)
+    static func next(_ state: Int32) -> Op { Op(.next, state) }
+    static let end = Op(.end)
+    static func choose(_ choice: Int32) -> Op { Op(.choose, choice) }
+    static func fail(_ fail: Int32) -> Op { Op(.fail, fail) }
 }
 
 extension Op {
