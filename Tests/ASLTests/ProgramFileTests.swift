@@ -10,7 +10,7 @@ import Testing
     /// intrinsics, constants, Assign, Choice trees (And/Not/timestamps/StringMatches/paths),
     /// Retry/Catch, Wait, Fail with paths, Parallel and Map with ItemSelector.
     static let rich = #"""
-    {"StartAt": "Init", "TimeoutSeconds": 60, "States": {
+    {"StartAt": "Init", "TimeoutSeconds": 3600, "States": {
       "Init": {"Type": "Pass", "Result": {"n": 3, "big": 12345678901234567890, "f": 1.5, "s": "x\u00e9", "a": [1, null, true], "items": [1, 2, 3]},
                "ResultPath": "$.data", "Assign": {"counter": 1, "orig.$": "$"}, "Next": "Double"},
       "Double": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:double",
@@ -44,8 +44,12 @@ import Testing
         try StateMachine(definition: text, name: name)
     }
 
+    /// The `double` handler is async: it runs on the test runner's cooperative threads, which
+    /// long synchronous tests (the bit flips) can hold for a minute on a loaded 2-core machine,
+    /// so the executions get an hour rather than Express's 5 minutes (or a 60 s timeout).
     static func engine() -> Engine {
         var configuration = EngineConfiguration()
+        configuration.maximumDurationSeconds = 3600
         configuration.lambdaFunctions["double"] = { request in
             guard case .number(let n)? = request.input["value"] else { return .null }
             return ["value": .number(.int((n.int64Value ?? 0) * 2)), "label": request.input["label"] ?? .null]

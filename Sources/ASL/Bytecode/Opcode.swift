@@ -25,31 +25,31 @@ public struct Op: Sendable, Hashable {
     }
 
     // Constructors named like the ops, for the compiler and tests: `.enter(3)`, `.end`.
-    public static func enter(_ state: Int32) -> Op { Op(.enter, state) }
-    public static func inputPath(_ path: Int32) -> Op { Op(.inputPath, path) }
-    public static let inputNull = Op(.inputNull)
-    public static func parameters(_ template: Int32) -> Op { Op(.parameters, template) }
-    public static func arguments(_ template: Int32) -> Op { Op(.arguments, template) }
-    public static let resultFromValue = Op(.resultFromValue)
-    public static func resultConstant(_ constant: Int32) -> Op { Op(.resultConstant, constant) }
-    public static func invoke(_ task: Int32) -> Op { Op(.invoke, task) }
-    public static func wait(_ wait: Int32) -> Op { Op(.wait, wait) }
-    public static func parallel(_ parallel: Int32) -> Op { Op(.parallel, parallel) }
-    public static func map(_ map: Int32) -> Op { Op(.map, map) }
-    public static func resultSelector(_ template: Int32) -> Op { Op(.resultSelector, template) }
-    public static func resultPath(_ path: Int32) -> Op { Op(.resultPath, path) }
-    public static let resultReplace = Op(.resultReplace)
-    public static let resultDiscard = Op(.resultDiscard)
-    public static let outputFromValue = Op(.outputFromValue)
-    public static func outputPath(_ path: Int32) -> Op { Op(.outputPath, path) }
-    public static let outputNull = Op(.outputNull)
-    public static func assign(_ assign: Int32) -> Op { Op(.assign, assign) }
-    public static func jsonataOutput(_ template: Int32) -> Op { Op(.jsonataOutput, template) }
-    public static let checkSize = Op(.checkSize)
-    public static func next(_ state: Int32) -> Op { Op(.next, state) }
-    public static let end = Op(.end)
-    public static func choose(_ choice: Int32) -> Op { Op(.choose, choice) }
-    public static func fail(_ fail: Int32) -> Op { Op(.fail, fail) }
+    static func enter(_ state: Int32) -> Op { Op(.enter, state) }
+    static func inputPath(_ path: Int32) -> Op { Op(.inputPath, path) }
+    static let inputNull = Op(.inputNull)
+    static func parameters(_ template: Int32) -> Op { Op(.parameters, template) }
+    static func arguments(_ template: Int32) -> Op { Op(.arguments, template) }
+    static let resultFromValue = Op(.resultFromValue)
+    static func resultConstant(_ constant: Int32) -> Op { Op(.resultConstant, constant) }
+    static func invoke(_ task: Int32) -> Op { Op(.invoke, task) }
+    static func wait(_ wait: Int32) -> Op { Op(.wait, wait) }
+    static func parallel(_ parallel: Int32) -> Op { Op(.parallel, parallel) }
+    static func map(_ map: Int32) -> Op { Op(.map, map) }
+    static func resultSelector(_ template: Int32) -> Op { Op(.resultSelector, template) }
+    static func resultPath(_ path: Int32) -> Op { Op(.resultPath, path) }
+    static let resultReplace = Op(.resultReplace)
+    static let resultDiscard = Op(.resultDiscard)
+    static let outputFromValue = Op(.outputFromValue)
+    static func outputPath(_ path: Int32) -> Op { Op(.outputPath, path) }
+    static let outputNull = Op(.outputNull)
+    static func assign(_ assign: Int32) -> Op { Op(.assign, assign) }
+    static func jsonataOutput(_ template: Int32) -> Op { Op(.jsonataOutput, template) }
+    static let checkSize = Op(.checkSize)
+    static func next(_ state: Int32) -> Op { Op(.next, state) }
+    static let end = Op(.end)
+    static func choose(_ choice: Int32) -> Op { Op(.choose, choice) }
+    static func fail(_ fail: Int32) -> Op { Op(.fail, fail) }
 }
 
 extension Op {
@@ -79,8 +79,9 @@ extension Op {
         public let suspends: Bool
         /// The op ends its state's run of ops: nothing after it belongs to the state.
         public let transfers: Bool
-        /// The errors the op can raise itself (Retry and Catch then apply). `"*"`: any name
-        /// (a task's own errors, a Fail state's Error, a branch's error).
+        /// The errors the op can raise itself; the state's Retry and Catch then apply, except to
+        /// `fail`'s own error, which ends the frame. `"*"`: any name (a task's own errors, a
+        /// branch's error, a Fail state's Error). Intrinsic function errors are States.Runtime.
         public let raises: [String]
     }
 }
@@ -120,7 +121,7 @@ extension Op.Code {
         case .inputNull:       // value ← {}                                         (InputPath: null)
             return op("inputNull", .none)
         case .parameters:      // value ← template(value)                   (Parameters, ItemSelector)
-            return op("parameters", .template, raises: [E.runtime, E.intrinsicFailure])
+            return op("parameters", .template, raises: [E.runtime])
         case .arguments:       // value ← jsonata template                           (JSONata Arguments)
             return op("arguments", .jsonataTemplate, raises: [E.queryEvaluationError])
         // Work
@@ -137,10 +138,10 @@ extension Op.Code {
             return op("parallel", .parallel, suspends: true, raises: ["*"])
         case .map:             // one child frame per item (≤ MaxConcurrency at once); result ← [outputs]
             return op("map", .map, suspends: true,
-                      raises: ["*", E.exceedToleratedFailureThreshold, E.runtime, E.queryEvaluationError, E.intrinsicFailure])
+                      raises: ["*", E.exceedToleratedFailureThreshold, E.runtime, E.queryEvaluationError])
         // Result and output
         case .resultSelector:  // result ← template(result)                          (ResultSelector)
-            return op("resultSelector", .template, raises: [E.runtime, E.intrinsicFailure])
+            return op("resultSelector", .template, raises: [E.runtime])
         case .resultPath:      // output ← raw with result set at the path           (ResultPath)
             return op("resultPath", .referencePath, raises: [E.resultPathMatchFailure])
         case .resultReplace:   // output ← result                                    (ResultPath $ or omitted)
@@ -154,7 +155,7 @@ extension Op.Code {
         case .outputNull:      // output ← {}                                        (OutputPath: null)
             return op("outputNull", .none)
         case .assign:          // evaluates Assign on the state's view; variables are set on exit
-            return op("assign", .assign, raises: [E.runtime, E.intrinsicFailure, E.queryEvaluationError, E.dataLimitExceeded])
+            return op("assign", .assign, raises: [E.runtime, E.queryEvaluationError, E.dataLimitExceeded])
         case .jsonataOutput:   // output ← jsonata template                          (JSONata Output)
             return op("jsonataOutput", .jsonataTemplate, raises: [E.queryEvaluationError])
         case .checkSize:       // output within 256 KiB
@@ -168,7 +169,7 @@ extension Op.Code {
             return op("choose", .choice, transfers: true,
                       raises: [E.noChoiceMatched, E.runtime, E.queryEvaluationError, E.dataLimitExceeded])
         case .fail:            // ends the frame with the Fail state's Error and Cause
-            return op("fail", .fail, transfers: true, raises: ["*", E.runtime, E.intrinsicFailure, E.queryEvaluationError])
+            return op("fail", .fail, transfers: true, raises: ["*", E.runtime, E.queryEvaluationError])
         }
     }
 }

@@ -11,7 +11,8 @@ import ASLJSON
 //
 // `uv` is an unsigned LEB128 varint, `sv` a zigzag varint, `str` a `uv` index into the string
 // table, `opt(x)` a 0/1 byte then x (optional pool indices are `uv` of index + 1, 0 = none),
-// `f64` 8 bytes little-endian. Tags are one byte; their values are the `Tag` constants below.
+// `f64` 8 bytes little-endian. Tags are one byte; their values are the `ProgramTag` constants below,
+// except op bytes, which are `Op.Code` raw values (the op table in `Opcode.swift`).
 
 /// Byte values of the tags used in the payload. Changing any of them needs a new format version.
 enum ProgramTag {

@@ -60,6 +60,9 @@ enum Interpreter {
                     let stop = handle(error, in: f)
                     pc = f.pc
                     if let stop { return stop }
+                    // Caught: a transition like any other (see below).
+                    budget &-= 1
+                    if budget <= 0 { return checkpoint(f, &budget) }
                     continue
                 }
             }
