@@ -1,3 +1,4 @@
+import ASLJSON
 import Foundation
 
 /// A run of input lines handed from the reader thread to a parser thread: the lines' bytes
@@ -7,7 +8,7 @@ final class LineBatch: @unchecked Sendable {
     struct Entry {
         /// 0-based position among the non-blank input lines (the result order).
         var seq: Int
-        var line: InputLine
+        var line: NDJSONLine
     }
     var bytes: [UInt8] = []
     var entries: [Entry] = []

@@ -263,8 +263,7 @@ struct Runner {
         }
         var skipper = LineSkipper(start.done)
 
-        let window = Window(bytes: options.maxMemory)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start,
+        let emitter = ResultEmitter(ordered: options.ordered, journal: journal, start: start,
                                     journalEveryResult: options.isolate != nil)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
@@ -275,14 +274,14 @@ struct Runner {
         if options.logLevel != .off {
             configuration.logLevel = options.logLevel
             switch options.logSink {
-            case "stdout": configuration.logSink = ChannelLogSink(stdout)
-            case "stderr": configuration.logSink = ChannelLogSink(stderr)
+            case "stdout": configuration.logSink = LineLogSink(append: stdout.append)
+            case "stderr": configuration.logSink = LineLogSink(append: stderr.append)
             case let file:
                 let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)': \(errnoText(errno))", exitCode: ExitCode.ioError) }
                 let channel = OutputChannel(fd: fd, label: "log sink '\(file)'", onFirstByte: poke)
                 extra.append(channel)
-                configuration.logSink = ChannelLogSink(channel)
+                configuration.logSink = LineLogSink(append: channel.append)
             }
         }
         let pools = options.tasks.map { TaskWorkerPool(resource: $0.resource, command: $0.command, workers: options.taskWorkers) }
@@ -296,6 +295,7 @@ struct Runner {
         }
         if let threads = options.threads { configuration.workers = threads }
         configuration.maxInFlight = options.isolate == nil ? options.maxInFlight : 1
+        configuration.maxMemoryBytes = options.maxMemory
 
         var statsFile: StatsFile?
         if let path = options.statsPath {
@@ -305,18 +305,20 @@ struct Runner {
                                   linesIn: { [emitter] in emitter.linesIn.load(ordering: .relaxed) })
         }
 
+        let engine = Engine(configuration)
+        let admission = engine.admission
         emitter.channels = (stdout, stderr, extra)
         emitter.tagLines = options.tagLines
+        emitter.admission = admission
         emitter.start()
         let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal,
                                                      onTick: { [statsFile] in statsFile?.write(final: false) }) : nil
 
-        let engine = Engine(configuration)
         let processor = LineProcessor(
             engine: engine, machine: machine, emitter: emitter,
             formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
             namePath: options.namePath, keepInput: options.format == .aws,
-            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil,
+            async: options.async,
             isolated: options.isolate != nil)
         // Parsing, naming and starting happen on parser threads; this thread only splits lines.
         let parserThreads = options.isolate == nil ? min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount) : 1
@@ -332,7 +334,7 @@ struct Runner {
             } else {
                 try skipInput(0, count: start.offset - base.offset)
             }
-            var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
+            var reader = NDJSONReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
             var stoppedEarly = false
             var bytes: [UInt8] = []
             var entries: [LineBatch.Entry] = []
@@ -348,14 +350,14 @@ struct Runner {
             }
             // Budget taken but not yet spent on lines read (negative: owed by the next taking).
             var credit = 0
-            let chunk = max(1, min(256 * 1024, window.limit / 8))
+            let chunk = max(1, min(256 * 1024, admission.memoryLimit / 8))
             var mayBlock = false
             reading: while true {
                 if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
                     // Lines holding budget must reach the parsers before this thread waits for more.
-                    if !window.hasRoom { submit() }
-                    window.take(chunk)
+                    if !admission.memoryHasRoom { submit() }
+                    admission.takeMemory(chunk)
                     credit += chunk
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
@@ -384,7 +386,7 @@ struct Runner {
                 }
             }
             submit()
-            if credit > 0 { window.release(credit) }
+            if credit > 0 { admission.releaseMemory(credit) }
             isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
@@ -530,15 +532,15 @@ final class LineProcessor: @unchecked Sendable {
     let formatter: RecordFormatter
     let namePath: ReferencePath?
     let keepInput: Bool
-    /// `--async`: bounds executions running after their acknowledgement was written.
-    let asyncSlots: DispatchSemaphore?
+    /// `--async`: write the acknowledgement when an execution starts, not its outcome.
+    let async: Bool
     private let executions = DispatchGroup()
 
     /// `--isolate`: start each execution only once every earlier result is journaled.
     let isolated: Bool
 
     init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
-         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?, isolated: Bool) {
+         namePath: ReferencePath?, keepInput: Bool, async: Bool, isolated: Bool) {
         self.isolated = isolated
         self.engine = engine
         self.machine = machine
@@ -546,12 +548,12 @@ final class LineProcessor: @unchecked Sendable {
         self.formatter = formatter
         self.namePath = namePath
         self.keepInput = keepInput
-        self.asyncSlots = asyncSlots
+        self.async = async
     }
 
     /// What a line holds of the memory budget until its result is written: its bytes and an
     /// execution's state (about a kilobyte parked on the timer wheel; counted generously).
-    static func cost(of line: InputLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
+    static func cost(of line: NDJSONLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
     static let executionBytes = 2048
 
     /// Waits for `--async` executions (whose results were written when they started).
@@ -565,7 +567,7 @@ final class LineProcessor: @unchecked Sendable {
         }
     }
 
-    private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
+    private func start(_ seq: Int, _ line: NDJSONLine, _ all: UnsafeBufferPointer<UInt8>) {
         let emitter = self.emitter
         let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
         // Isolated: nothing of this line happens before every earlier result is journaled.
@@ -595,7 +597,7 @@ final class LineProcessor: @unchecked Sendable {
             fatalError("ASLX_FAULT_TRAP_ID: input line \(number) has id \(trap)")
         }
         let name: String
-        switch Self.executionName(input, path: namePath, line: number) {
+        switch ExecutionName.of(input, path: namePath, line: number) {
         case .success(let n): name = n
         case .failure(let problem):
             emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
@@ -603,14 +605,13 @@ final class LineProcessor: @unchecked Sendable {
             return
         }
         emitter.running.add(1, ordering: .relaxed)
-        if let asyncSlots {
+        if async {
+            // The engine's running slots bound these too (parked ones give theirs back).
             let now = WallClock.nowMilliseconds()
             executions.enter()
-            asyncSlots.wait()
             let executions = self.executions
             let arn = engine.startWhenAdmitted(machine, input: input, name: name) { _ in
                 emitter.running.subtract(1, ordering: .relaxed)
-                asyncSlots.signal()
                 executions.leave()
             }
             emit(formatter.acknowledgement(executionArn: arn, startDate: now))
@@ -628,34 +629,6 @@ final class LineProcessor: @unchecked Sendable {
     /// Fault injection for tests only: an input whose top-level `"id"` equals this environment
     /// variable traps the process when its execution is about to start.
     static let faultTrapId: String? = ProcessInfo.processInfo.environment["ASLX_FAULT_TRAP_ID"]
-
-    struct NameProblem: Error { var cause: String }
-
-    /// `line-N`, or the `--name-path` value checked against AWS's name rules.
-    static func executionName(_ input: JSONValue?, path namePath: ReferencePath?, line: Int) -> Result<String, NameProblem> {
-        guard let path = namePath else { return .success("line-\(line)") }
-        guard let input else { return .success("line-\(line)") }
-        let name: String
-        switch path.value(in: input) {
-        case .string(let s)?: name = s
-        case .number(let n)? where n.isIntegral: name = JSONWriter.string(.number(n))
-        case nil:
-            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects nothing in the input on line \(line)"))
-        case let other?:
-            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects a \(other.typeName) on line \(line), not a string"))
-        }
-        if let problem = ExecutionName.problem(name) {
-            return .failure(NameProblem(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)"))
-        }
-        return .success(name)
-    }
-}
-
-/// Log events as whole lines on an output channel (never torn or interleaved mid-line).
-final class ChannelLogSink: LogSink {
-    let channel: OutputChannel
-    init(_ channel: OutputChannel) { self.channel = channel }
-    func write(_ event: LogEvent) { channel.append(JSONWriter.bytes(event.json)) }
 }
 
 extension ExitCode {

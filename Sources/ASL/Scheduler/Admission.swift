@@ -1,0 +1,175 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// An engine's one admission control: how many executions run at once, and how many bytes a
+/// stream's caller holds for work not yet finished.
+///
+/// - **Running slots** (``EngineConfiguration/maxInFlight``): `enter()` suspends the caller (or
+///   `enterBlocking()` blocks its thread) while the engine is full, `leave()` (called when an
+///   execution ends, or parks in a Wait or a Retry backoff) lets the longest waiter in, and
+///   `reenter()` takes a slot back for a parked execution that wakes up, without waiting (it may
+///   overshoot the limit briefly: a timer must never wait for admission). An execution parked
+///   holds no slot, only memory.
+/// - **Memory budget** (``EngineConfiguration/maxMemoryBytes``, `aslx run --max-memory`): bytes
+///   held for lines read and not yet written out (input lines, executions running or parked,
+///   results waiting for their turn). A reader takes credit with ``takeMemory(_:)`` before it
+///   reads and blocks while the budget is spent; the writer gives it back with
+///   ``releaseMemory(_:)`` once lines are out. A blocked taker is woken only once an eighth of the
+///   budget is free again, not for every release: one context switch per batch, not per line.
+public final class Admission: Sendable {
+    /// The running-slot limit.
+    public let maxRunning: Int
+    /// The memory budget in bytes.
+    public let memoryLimit: Int
+
+    /// `running`: executions running at once; `memoryBytes`: the memory budget.
+    public init(running: Int, memoryBytes: Int = .max) {
+        maxRunning = max(1, running)
+        memoryLimit = max(1, memoryBytes)
+        state = Mutex(State(available: max(1, running)))
+        memory = Memory(limit: memoryLimit)
+    }
+
+    // MARK: - Running slots
+
+    private enum Waiter {
+        case task(CheckedContinuation<Void, Never>)
+        case thread(DispatchSemaphore)
+
+        func resume() {
+            switch self {
+            case .task(let c): c.resume()
+            case .thread(let s): s.signal()
+            }
+        }
+    }
+    private struct State {
+        var available: Int
+        var waiters: [Waiter] = []
+        var head = 0
+    }
+    private let state: Mutex<State>
+
+    func enter() async {
+        if tryEnter() { return }
+        await withCheckedContinuation { continuation in
+            if !enqueue(.task(continuation)) { continuation.resume() }
+        }
+    }
+
+    /// `enter()` for a plain thread (never call it from a pool worker or a Swift task).
+    func enterBlocking() {
+        if tryEnter() { return }
+        let semaphore = DispatchSemaphore(value: 0)
+        if enqueue(.thread(semaphore)) { semaphore.wait() }
+    }
+
+    /// Queues `waiter`; false if a slot freed up in the meantime (taken for the caller).
+    private func enqueue(_ waiter: Waiter) -> Bool {
+        state.withLock { s -> Bool in
+            if s.available > 0 { s.available -= 1; return false }
+            s.waiters.append(waiter)
+            return true
+        }
+    }
+
+    /// Takes a slot without waiting (for callers that bound themselves); false when full.
+    func tryEnter() -> Bool {
+        state.withLock { s in
+            if s.available > 0 { s.available -= 1; return true }
+            return false
+        }
+    }
+
+    /// Takes a slot whether or not one is free (a parked execution waking up).
+    func reenter() {
+        state.withLock { $0.available -= 1 }
+    }
+
+    func leave() {
+        let next = state.withLock { s -> Waiter? in
+            // After `reenter` overshoots, slots repay the debt before anyone is let in.
+            if s.available < 0 || s.head == s.waiters.count {
+                s.available += 1
+                return nil
+            }
+            let w = s.waiters[s.head]
+            s.head += 1
+            if s.head == s.waiters.count {
+                s.waiters.removeAll(keepingCapacity: true)
+                s.head = 0
+            } else if s.head > 1024 && s.head * 2 > s.waiters.count {
+                s.waiters.removeFirst(s.head)
+                s.head = 0
+            }
+            return w  // the slot passes straight to the waiter
+        }
+        next?.resume()
+    }
+
+    // MARK: - Memory budget
+
+    private final class Memory: @unchecked Sendable {
+        let condition = NSCondition()
+        let limit: Int
+        /// Free bytes needed before a blocked `take` is woken.
+        let wakeAt: Int
+        // Guarded by `condition`.
+        var held = 0
+        var waiting = false
+
+        init(limit: Int) {
+            self.limit = limit
+            wakeAt = max(1, limit / 8)
+        }
+    }
+    private let memory: Memory
+
+    /// Takes `count` bytes of the budget, first waiting while it is spent. One taking may
+    /// overshoot the budget (a line larger than what is free still gets in, alone). Blocks the
+    /// calling thread: never call it from a pool worker or a Swift task.
+    public func takeMemory(_ count: Int) {
+        let m = memory
+        m.condition.lock()
+        while m.held >= m.limit {
+            m.waiting = true
+            m.condition.wait()
+        }
+        m.held += count
+        m.condition.unlock()
+    }
+
+    /// Whether any of the budget is free right now (so ``takeMemory(_:)`` would not block).
+    public var memoryHasRoom: Bool {
+        memory.condition.lock()
+        defer { memory.condition.unlock() }
+        return memory.held < memory.limit
+    }
+
+    /// Adds bytes held that nobody may wait for (a result's record, already produced).
+    public func chargeMemory(_ count: Int) {
+        memory.condition.lock()
+        memory.held += count
+        memory.condition.unlock()
+    }
+
+    /// Gives back `count` bytes.
+    public func releaseMemory(_ count: Int) {
+        let m = memory
+        m.condition.lock()
+        m.held -= count
+        if m.waiting && m.limit - m.held >= m.wakeAt {
+            m.waiting = false
+            m.condition.signal()
+        }
+        m.condition.unlock()
+    }
+
+    /// Bytes of the budget held now (tests, progress).
+    public var memoryHeld: Int {
+        memory.condition.lock()
+        defer { memory.condition.unlock() }
+        return memory.held
+    }
+}
