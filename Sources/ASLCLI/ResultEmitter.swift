@@ -33,9 +33,8 @@ final class ResultEmitter: @unchecked Sendable {
 
     private let condition = NSCondition()
     // Guarded by `condition`.
-    /// Ordered mode: items waiting for an earlier one.
-    private var pending = ReorderRing<Item>()
-    private var ready: [Item] = []
+    /// Items handed over, in the order they arrived.
+    private var arrived: [Item] = []
     private var flushRequested = false
     private var poked = false
     private var totalItems: Int?
@@ -111,10 +110,20 @@ final class ResultEmitter: @unchecked Sendable {
         admission.chargeMemory(resultBytes)
         item.cost += resultBytes
         condition.lock()
-        if ordered {
-            pending.insert(item, seq: item.seq, into: &ready)
-        } else {
-            ready.append(item)
+        arrived.append(item)
+        if writerIdle { wakeWriter() }
+        condition.unlock()
+    }
+
+    /// Hands over many lines at once (a batch's): one lock for all of them.
+    func complete(contentsOf items: [Item]) {
+        var resultBytes = 0
+        for item in items { resultBytes += (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0) }
+        admission.chargeMemory(resultBytes)
+        condition.lock()
+        for var item in items {
+            item.cost += (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0)
+            arrived.append(item)
         }
         if writerIdle { wakeWriter() }
         condition.unlock()
@@ -163,6 +172,9 @@ final class ResultEmitter: @unchecked Sendable {
         let all = [stdout, stderr] + extra
         var lastBatch = 0
         var batch: [Item] = []
+        var incoming: [Item] = []
+        /// Ordered mode: items waiting for an earlier one (writer thread only).
+        var pending = ReorderRing<Item>()
         var poll = Self.pollMicroseconds
         while true {
             // Results outstanding and the last batch small: let completions accumulate instead of
@@ -171,7 +183,7 @@ final class ResultEmitter: @unchecked Sendable {
                 usleep(UInt32(Self.pollMicroseconds))
             }
             condition.lock()
-            while ready.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
+            while arrived.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
                 var deadline = nextDeadline(all)
                 if linesIn.load(ordering: .relaxed) > emitted {
                     // Results outstanding: poll, backing off while nothing completes.
@@ -193,15 +205,22 @@ final class ResultEmitter: @unchecked Sendable {
                 writerIdle = false
                 if !signalled { break }
             }
-            swap(&batch, &ready)
+            swap(&arrived, &incoming)
             let forced = flushRequested
             flushRequested = false
             poked = false
             let total = totalItems
             condition.unlock()
 
-            lastBatch = batch.count
-            if !batch.isEmpty { poll = Self.pollMicroseconds }
+            lastBatch = incoming.count
+            if !incoming.isEmpty { poll = Self.pollMicroseconds }
+            // Ordered mode: the ring holds items that came before an earlier one.
+            if ordered {
+                for item in incoming { pending.insert(item, seq: item.seq, into: &batch) }
+            } else {
+                swap(&batch, &incoming)
+            }
+            incoming.removeAll(keepingCapacity: true)
             var failedInBatch = 0
             var toStderr = false
             let tag = tagLines

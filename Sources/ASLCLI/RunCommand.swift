@@ -318,13 +318,11 @@ struct Runner {
             engine: engine, machine: machine, emitter: emitter,
             formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
             namePath: options.namePath, keepInput: options.format == .aws,
-            async: options.async,
-            isolated: options.isolate != nil)
-        // Parsing, naming and starting happen on parser threads; this thread only splits lines.
-        let parserThreads = options.isolate == nil ? min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount) : 1
-        let parsers = BatchQueue(threads: parserThreads) {
-            processor.process($0)
-        }
+            async: options.async)
+        // This thread only reads and splits lines. A batch of lines goes to one engine worker,
+        // which parses, names, runs and formats each line there (see `LineProcessor`).
+        let batches = LineBatches()
+        let isolated = options.isolate != nil
         var inputError: String?
         var sequence = 0
         var isolationStopped = false
@@ -342,23 +340,38 @@ struct Runner {
             entries.reserveCapacity(Self.batchLines)
             func submit() {
                 guard !entries.isEmpty else { return }
-                let batch = parsers.makeBatch()
+                let batch = batches.make()
                 swap(&batch.bytes, &bytes)
                 swap(&batch.entries, &entries)
                 emitter.linesIn.add(batch.entries.count, ordering: .relaxed)
-                parsers.submit(batch)
+                batches.started()
+                engine.onWorker { worker in
+                    processor.process(batch, on: worker)
+                    batches.finished(batch)
+                }
             }
             // Budget taken but not yet spent on lines read (negative: owed by the next taking).
             var credit = 0
             let chunk = max(1, min(256 * 1024, admission.memoryLimit / 8))
             var mayBlock = false
+            // A running slot taken for the next line read.
+            var holdingSlot = false
             reading: while true {
                 if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
-                    // Lines holding budget must reach the parsers before this thread waits for more.
+                    // Lines holding budget must reach the workers before this thread waits for more.
                     if !admission.memoryHasRoom { submit() }
                     admission.takeMemory(chunk)
                     credit += chunk
+                }
+                // Every line takes a running slot here, on this thread, so no engine worker ever
+                // waits for one; lines already batched go out before this thread waits.
+                if !holdingSlot {
+                    if !admission.tryEnter() {
+                        submit()
+                        admission.enterBlocking()
+                    }
+                    holdingSlot = true
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
@@ -369,8 +382,12 @@ struct Runner {
                         continue
                     }
                     credit -= LineProcessor.cost(of: line)
+                    holdingSlot = false  // the line's now
+                    // Isolated: nothing of this line happens before every earlier result is journaled.
+                    if isolated { emitter.waitUntilJournaled(before: sequence) }
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
+                    if isolated { submit() }
                     if let limit = options.isolate, sequence >= limit {
                         stoppedEarly = true
                         break reading
@@ -387,11 +404,13 @@ struct Runner {
             }
             submit()
             if credit > 0 { admission.releaseMemory(credit) }
+            if holdingSlot { admission.leave() }
             isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
-        parsers.close()
+        // Every line has started its execution or written its rejection once this returns.
+        batches.waitUntilProcessed()
         if let failure = emitter.ioFailure {
             // Nobody is reading the results: stop now rather than wait for executions in flight.
             return Self.stopped(failure, stdout: stdout)
@@ -517,14 +536,18 @@ struct Runner {
         return ExitCode.ioError
     }
 
-    /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
+    /// Lines per batch handed to an engine worker, and the byte size that ends a batch early.
     static let batchLines = 64
     static let batchBytes = 64 * 1024
 }
 
-/// Turns batches of input lines into executions (on the parser threads): parses each line,
-/// names it, starts it, and hands its result line to the emitter when it finishes. Bad lines
-/// get their FAILED record here, in their place in the order.
+/// Turns a batch of input lines into results on one engine worker: parses each line, names it,
+/// runs its execution right there, and formats its result line. An execution that finishes
+/// without suspending never leaves the worker, and the batch's results go to the writer together
+/// when the batch ends (one hand-off per batch). One that suspends continues on the pool and
+/// hands its own line over when it ends. Bad lines get their FAILED record here, in their
+/// place in the order. Every line arrives holding a running slot (taken by the reader).
+
 final class LineProcessor: @unchecked Sendable {
     let engine: Engine
     let machine: StateMachine
@@ -536,12 +559,8 @@ final class LineProcessor: @unchecked Sendable {
     let async: Bool
     private let executions = DispatchGroup()
 
-    /// `--isolate`: start each execution only once every earlier result is journaled.
-    let isolated: Bool
-
     init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
-         namePath: ReferencePath?, keepInput: Bool, async: Bool, isolated: Bool) {
-        self.isolated = isolated
+         namePath: ReferencePath?, keepInput: Bool, async: Bool) {
         self.engine = engine
         self.machine = machine
         self.emitter = emitter
@@ -559,24 +578,29 @@ final class LineProcessor: @unchecked Sendable {
     /// Waits for `--async` executions (whose results were written when they started).
     func waitForExecutions() { executions.wait() }
 
-    func process(_ batch: LineBatch) {
+    func process(_ batch: LineBatch, on worker: EngineWorker) {
+        let results = BatchResults(emitter: emitter)
         batch.bytes.withUnsafeBufferPointer { all in
             for entry in batch.entries {
-                start(entry.seq, entry.line, all)
+                start(entry.seq, entry.line, all, worker, results)
             }
         }
+        results.close()
     }
 
-    private func start(_ seq: Int, _ line: NDJSONLine, _ all: UnsafeBufferPointer<UInt8>) {
-        let emitter = self.emitter
+    private func start(_ seq: Int, _ line: NDJSONLine, _ all: UnsafeBufferPointer<UInt8>,
+                       _ worker: EngineWorker, _ results: BatchResults) {
         let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
-        // Isolated: nothing of this line happens before every earlier result is journaled.
-        if isolated { emitter.waitUntilJournaled(before: seq) }
+        let admission = engine.admission
         @inline(__always) func emit(_ out: RecordFormatter.Line) {
-            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
+            results.deliver(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
+        }
+        @inline(__always) func reject(_ out: RecordFormatter.Line) {
+            admission.leave()  // the slot the reader took for this line
+            emit(out)
         }
         if line.tooLong {
-            emit(formatter.rejected(
+            reject(formatter.rejected(
                 name: "line-\(number)", input: nil, error: "ValidationException",
                 cause: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144 (line \(number) is \(line.count) bytes)",
                 now: WallClock.nowMilliseconds()))
@@ -587,7 +611,7 @@ final class LineProcessor: @unchecked Sendable {
         do {
             input = try JSONParser.parse(buffer: text)
         } catch {
-            emit(formatter.rejected(
+            reject(formatter.rejected(
                 name: "line-\(number)", input: Array(text), error: "InvalidExecutionInput",
                 cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(number), column \(error.column))",
                 now: WallClock.nowMilliseconds()))
@@ -600,17 +624,18 @@ final class LineProcessor: @unchecked Sendable {
         switch ExecutionName.of(input, path: namePath, line: number) {
         case .success(let n): name = n
         case .failure(let problem):
-            emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
+            reject(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
                                     now: WallClock.nowMilliseconds()))
             return
         }
+        let emitter = self.emitter
         emitter.running.add(1, ordering: .relaxed)
         if async {
-            // The engine's running slots bound these too (parked ones give theirs back).
+            // The running slot bounds these too (one parked gives its slot back).
             let now = WallClock.nowMilliseconds()
             executions.enter()
             let executions = self.executions
-            let arn = engine.startWhenAdmitted(machine, input: input, name: name) { _ in
+            let arn = worker.start(machine, input: input, name: name, admitted: true) { _ in
                 emitter.running.subtract(1, ordering: .relaxed)
                 executions.leave()
             }
@@ -618,10 +643,10 @@ final class LineProcessor: @unchecked Sendable {
         } else {
             let formatter = self.formatter
             let keptInput = keepInput ? Array(text) : []
-            engine.startWhenAdmitted(machine, input: input, name: name) { outcome in
+            worker.start(machine, input: input, name: name, admitted: true) { outcome in
                 emitter.running.subtract(1, ordering: .relaxed)
-                emitter.complete(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
-                                       lineNumber: number, endOffset: endOffset, cost: cost))
+                results.deliver(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
+                                      lineNumber: number, endOffset: endOffset, cost: cost))
             }
         }
     }

@@ -58,8 +58,9 @@ public final class Admission: Sendable {
         }
     }
 
-    /// `enter()` for a plain thread (never call it from a pool worker or a Swift task).
-    func enterBlocking() {
+    /// Takes a running slot, blocking the calling thread while none is free. Never call it from
+    /// a pool worker or a Swift task.
+    public func enterBlocking() {
         if tryEnter() { return }
         let semaphore = DispatchSemaphore(value: 0)
         if enqueue(.thread(semaphore)) { semaphore.wait() }
@@ -75,7 +76,7 @@ public final class Admission: Sendable {
     }
 
     /// Takes a slot without waiting (for callers that bound themselves); false when full.
-    func tryEnter() -> Bool {
+    public func tryEnter() -> Bool {
         state.withLock { s in
             if s.available > 0 { s.available -= 1; return true }
             return false
@@ -87,7 +88,8 @@ public final class Admission: Sendable {
         state.withLock { $0.available -= 1 }
     }
 
-    func leave() {
+    /// Gives a running slot back (one taken for work that ended without an execution holding it).
+    public func leave() {
         let next = state.withLock { s -> Waiter? in
             // After `reenter` overshoots, slots repay the debt before anyone is let in.
             if s.available < 0 || s.head == s.waiters.count {

@@ -138,8 +138,10 @@ public final class Engine: Sendable {
     }
 
     /// Starts an execution; `admitted`: it holds an admission slot, given back when it ends.
-    private func launch(_ machine: StateMachine, input: JSONValue, name: String?, admitted: Bool,
-                        completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
+    /// `context`: run it at once on this worker (``EngineWorker``) instead of queueing it.
+    func launch(_ machine: StateMachine, input: JSONValue, name: String?, admitted: Bool,
+                on context: WorkerContext<EngineJob>? = nil,
+                completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
         let environment = configuration.environment
         let executionName = name ?? environment.uuid()
         let arn = "arn:aws:states:\(machine.region):\(machine.account):express:\(machine.name):\(executionName):\(environment.uuid())"
@@ -172,7 +174,11 @@ public final class Engine: Sendable {
         if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
         // The configured limit is the embedder's Double: bound it before converting.
         let deadline = limit > 0 ? Int64(min(limit, 99_999_999) * 1000) : 0
-        driver.start(frame, run: run, deadlineMilliseconds: deadline)
+        if let context {
+            Driver.run(.begin(frame, run, deadlineMilliseconds: deadline), context)
+        } else {
+            driver.start(frame, run: run, deadlineMilliseconds: deadline)
+        }
         return arn
     }
 }
