@@ -354,8 +354,9 @@ struct Runner {
             var credit = 0
             let chunk = max(1, min(256 * 1024, admission.memoryLimit / 8))
             var mayBlock = false
-            // A running slot taken for the next line read.
-            var holdingSlot = false
+            // Running slots taken for the next lines read.
+            var slots = 0
+            let slotGroup = max(1, min(Self.batchLines, admission.maxRunning / 8))
             reading: while true {
                 if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
@@ -365,13 +366,14 @@ struct Runner {
                     credit += chunk
                 }
                 // Every line takes a running slot here, on this thread, so no engine worker ever
-                // waits for one; lines already batched go out before this thread waits.
-                if !holdingSlot {
-                    if !admission.tryEnter() {
+                // waits for one. Slots come in groups (one wake-up per group, not per execution
+                // that ends); lines already batched go out before this thread waits.
+                if slots == 0 {
+                    if !admission.tryEnter(count: slotGroup) {
                         submit()
-                        admission.enterBlocking()
+                        admission.enterBlocking(count: slotGroup)
                     }
-                    holdingSlot = true
+                    slots = slotGroup
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
@@ -382,7 +384,7 @@ struct Runner {
                         continue
                     }
                     credit -= LineProcessor.cost(of: line)
-                    holdingSlot = false  // the line's now
+                    slots -= 1  // the line's now
                     // Isolated: nothing of this line happens before every earlier result is journaled.
                     if isolated { emitter.waitUntilJournaled(before: sequence) }
                     entries.append(.init(seq: sequence, line: line))
@@ -404,7 +406,7 @@ struct Runner {
             }
             submit()
             if credit > 0 { admission.releaseMemory(credit) }
-            if holdingSlot { admission.leave() }
+            if slots > 0 { admission.leave(count: slots) }
             isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"

@@ -29,11 +29,33 @@ struct AdmissionTests {
             entered.set()
             done.signal()
         }
-        usleep(20_000)
+        #expect(eventually { admission.waiting == 1 })
         #expect(!entered.isSet)
         admission.leave()
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(!admission.tryEnter())
+    }
+
+    @Test("a group of slots is taken at once: the taker wakes when all of them are free, and nobody overtakes it")
+    func groupEnter() {
+        let admission = Admission(running: 4)
+        #expect(admission.tryEnter(count: 2))
+        #expect(!admission.tryEnter(count: 3))
+        let entered = Flag()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            admission.enterBlocking(count: 3)
+            entered.set()
+            done.signal()
+        }
+        #expect(eventually { admission.waiting == 1 })
+        #expect(!entered.isSet)
+        #expect(!admission.tryEnter())  // 2 free, but the group waits ahead
+        admission.leave()  // 3 free: enough
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(!admission.tryEnter())
+        admission.leave(count: 4)
+        #expect(admission.tryEnter(count: 4))
     }
 
     @Test("memory: takers block while the budget is spent and wake once an eighth is free")
@@ -51,6 +73,8 @@ struct AdmissionTests {
             took.set()
             done.signal()
         }
+        #expect(eventually { admission.memoryWaiting })
+        #expect(!took.isSet)
         admission.releaseMemory(250)  // 750 held: under the limit but less than an eighth free
         usleep(20_000)
         #expect(!took.isSet)
@@ -85,6 +109,15 @@ struct EngineWorkerTests {
         }
         #expect(log.entries.sorted() == ["pass SUCCEEDED inline", "wait SUCCEEDED later"])
     }
+}
+
+/// Polls `condition` for up to 5 s.
+private func eventually(_ condition: () -> Bool) -> Bool {
+    for _ in 0..<500 {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
 }
 
 private final class Flag: Sendable {

@@ -45,59 +45,72 @@ public final class Admission: Sendable {
         }
     }
     private struct State {
+        /// Free slots; negative after `reenter` overshoots (slots then repay the debt first).
         var available: Int
-        var waiters: [Waiter] = []
+        /// In arrival order from `head`: who waits, and for how many slots.
+        var waiters: [(waiter: Waiter, count: Int)] = []
         var head = 0
+
+        /// Takes `count` slots if they are free and nobody waits ahead.
+        mutating func take(_ count: Int) -> Bool {
+            guard head == waiters.count, available >= count else { return false }
+            available -= count
+            return true
+        }
     }
     private let state: Mutex<State>
 
     func enter() async {
         if tryEnter() { return }
         await withCheckedContinuation { continuation in
-            if !enqueue(.task(continuation)) { continuation.resume() }
+            if !enqueue(.task(continuation), count: 1) { continuation.resume() }
         }
     }
 
-    /// Takes a running slot, blocking the calling thread while none is free. Never call it from
-    /// a pool worker or a Swift task.
-    public func enterBlocking() {
-        if tryEnter() { return }
+    /// Takes `count` running slots at once (at most ``maxRunning``), blocking the calling thread
+    /// until that many are free: a reader taking slots for a batch of lines is woken once per
+    /// batch, not once per execution that ends. Never call it from a pool worker or a Swift task.
+    public func enterBlocking(count: Int = 1) {
+        let count = min(max(1, count), maxRunning)
+        if tryEnter(count: count) { return }
         let semaphore = DispatchSemaphore(value: 0)
-        if enqueue(.thread(semaphore)) { semaphore.wait() }
+        if enqueue(.thread(semaphore), count: count) { semaphore.wait() }
     }
 
-    /// Queues `waiter`; false if a slot freed up in the meantime (taken for the caller).
-    private func enqueue(_ waiter: Waiter) -> Bool {
+    /// Queues `waiter`; false if the slots freed up in the meantime (taken for the caller).
+    private func enqueue(_ waiter: Waiter, count: Int) -> Bool {
         state.withLock { s -> Bool in
-            if s.available > 0 { s.available -= 1; return false }
-            s.waiters.append(waiter)
+            if s.take(count) { return false }
+            s.waiters.append((waiter, count))
             return true
         }
     }
 
-    /// Takes a slot without waiting (for callers that bound themselves); false when full.
-    public func tryEnter() -> Bool {
-        state.withLock { s in
-            if s.available > 0 { s.available -= 1; return true }
-            return false
-        }
+    /// Takes `count` slots without waiting (for callers that bound themselves); false when
+    /// fewer are free or someone waits already.
+    public func tryEnter(count: Int = 1) -> Bool {
+        state.withLock { $0.take(count) }
     }
+
+    /// Callers blocked or suspended for slots now (tests).
+    var waiting: Int { state.withLock { $0.waiters.count - $0.head } }
 
     /// Takes a slot whether or not one is free (a parked execution waking up).
     func reenter() {
         state.withLock { $0.available -= 1 }
     }
 
-    /// Gives a running slot back (one taken for work that ended without an execution holding it).
-    public func leave() {
-        let next = state.withLock { s -> Waiter? in
-            // After `reenter` overshoots, slots repay the debt before anyone is let in.
-            if s.available < 0 || s.head == s.waiters.count {
-                s.available += 1
-                return nil
+    /// Gives `count` running slots back (taken for work that ended without an execution
+    /// holding them, or not used); lets in the waiters, in order, whose slots are now free.
+    public func leave(count: Int = 1) {
+        var woken: [Waiter] = []
+        state.withLock { s in
+            s.available += count
+            while s.head < s.waiters.count, s.available >= s.waiters[s.head].count {
+                s.available -= s.waiters[s.head].count
+                woken.append(s.waiters[s.head].waiter)
+                s.head += 1
             }
-            let w = s.waiters[s.head]
-            s.head += 1
             if s.head == s.waiters.count {
                 s.waiters.removeAll(keepingCapacity: true)
                 s.head = 0
@@ -105,9 +118,8 @@ public final class Admission: Sendable {
                 s.waiters.removeFirst(s.head)
                 s.head = 0
             }
-            return w  // the slot passes straight to the waiter
         }
-        next?.resume()
+        for w in woken { w.resume() }
     }
 
     // MARK: - Memory budget
@@ -166,6 +178,13 @@ public final class Admission: Sendable {
             m.condition.signal()
         }
         m.condition.unlock()
+    }
+
+    /// Whether a taker is blocked on the memory budget now (tests).
+    var memoryWaiting: Bool {
+        memory.condition.lock()
+        defer { memory.condition.unlock() }
+        return memory.waiting
     }
 
     /// Bytes of the budget held now (tests, progress).
