@@ -145,9 +145,11 @@ enum EngineBenchmarks {
             // Child mode (LD_PRELOAD=libc_malloc_debug.so.0): allocations per execution through the
             // in-process pipeline (parse, engine, record serialization), 1 worker.
             for w in loadWorkloads(o, count: { _ in o.count ?? 2000 }) {
-                let engine = Engine(InProcess.configuration(w, workers: 1, virtualClock: w.timerBound))
-                _ = InProcess.pump(engine, w.machine, Array(w.lines.prefix(200)), window: 64)  // warm-up
-                let n = Allocations.count { _ = InProcess.pump(engine, w.machine, w.lines, window: 64) }
+                var c = InProcess.configuration(w, workers: 1, virtualClock: w.timerBound)
+                c.maxInFlight = 64
+                let engine = Engine(c)
+                _ = InProcess.pump(engine, w.machine, Array(w.lines.prefix(200)))  // warm-up
+                let n = Allocations.count { _ = InProcess.pump(engine, w.machine, w.lines) }
                 print("\(w.name)\t\(n < 0 ? -1 : Double(n) / Double(w.lines.count))")
                 var floorCount = 0
                 let f = Allocations.count {

@@ -120,19 +120,25 @@ enum InProcess {
         return Double(arns.reduce(0) { $0 + (counts[$1] ?? 0) }) / Double(arns.count)
     }
 
-    /// The library pipeline `aslx run` uses: parse a line → `engine.start` → serialize the
-    /// record in the completion, at most `window` executions in flight.
+    /// ``pump(_:_:_:)`` on a fresh engine with `window` running slots (`--max-in-flight`).
     static func run(_ w: Workload, workers: Int, window: Int, virtualClock: Bool, count: Int? = nil) -> InProcessResult {
         let lines = count.map { Array(w.lines.prefix($0)) } ?? w.lines
-        let engine = Engine(configuration(w, workers: workers, virtualClock: virtualClock))
+        var c = configuration(w, workers: workers, virtualClock: virtualClock)
+        c.maxInFlight = window
+        let engine = Engine(c)
         Measure.resetPeakRSS()
-        var r = pump(engine, w.machine, lines, window: window)
+        var r = pump(engine, w.machine, lines)
         r.peakRSS = Measure.peakRSSMegabytes()
         return r
     }
 
-    /// Runs every line through `engine` and waits for the last record.
-    static func pump(_ engine: Engine, _ machine: StateMachine, _ lines: [[UInt8]], window: Int) -> InProcessResult {
+    /// Runs every line through `engine` as `aslx run` does (Documentation/Scheduler.md, "`aslx
+    /// run`'s pipeline"), without the reading of stdin and the writing of stdout: batches of 64
+    /// lines go to engine workers (`Engine.onWorker`), where each line is parsed, run on that
+    /// worker (`EngineWorker.start`) and its record formatted (`RecordFormatter.recordBytes`);
+    /// running slots come from the engine's `Admission` in groups, as `aslx run`'s reader takes
+    /// them. Waits for the last record.
+    static func pump(_ engine: Engine, _ machine: StateMachine, _ lines: [[UInt8]]) -> InProcessResult {
         let n = lines.count
         var latencies = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: n)
         defer { latencies.deallocate() }
@@ -141,25 +147,47 @@ enum InProcess {
         defer { startTimes.deallocate() }
         startTimes.initialize(repeating: 0)
         let lat = UncheckedBox(latencies), starts = UncheckedBox(startTimes)
-        let slots = DispatchSemaphore(value: window)
         let finished = DispatchSemaphore(value: 0)
         let completed = Atomic<Int>(0), succeeded = Atomic<Int>(0), bytes = Atomic<Int>(0)
 
         let cpu0 = Measure.processCPUSeconds()
         let t0 = Measure.nanos()
-        for i in 0..<n {
-            slots.wait()
-            starts.value[i] = Measure.nanos()
-            let input = lines[i].withUnsafeBufferPointer { try! JSONParser.parse(buffer: $0) }
-            engine.start(machine, input: input, name: "line-\(i + 1)") { outcome in
-                let record = JSONWriter.bytes(outcome.record)
-                lat.value[i] = Measure.nanos() &- starts.value[i]
-                bytes.add(record.count, ordering: .relaxed)
-                if outcome.status == .succeeded { succeeded.add(1, ordering: .relaxed) }
-                slots.signal()
-                if completed.add(1, ordering: .acquiringAndReleasing).newValue == n { finished.signal() }
+        var batch: [Int] = []
+        func submit() {
+            guard !batch.isEmpty else { return }
+            let indices = batch
+            batch.removeAll(keepingCapacity: true)
+            engine.onWorker { worker in
+                for i in indices {
+                    let input = lines[i].withUnsafeBufferPointer { try! JSONParser.parse(buffer: $0) }
+                    worker.start(machine, input: input, name: "line-\(i + 1)", admitted: true) { outcome in
+                        let record = RecordFormatter.recordBytes(outcome)
+                        lat.value[i] = Measure.nanos() &- starts.value[i]
+                        bytes.add(record.count, ordering: .relaxed)
+                        if outcome.status == .succeeded { succeeded.add(1, ordering: .relaxed) }
+                        if completed.add(1, ordering: .acquiringAndReleasing).newValue == n { finished.signal() }
+                    }
+                }
             }
         }
+        let admission = engine.admission
+        let group = max(1, min(64, admission.maxRunning / 8))
+        var slots = 0
+        for i in 0..<n {
+            if slots == 0 {
+                if !admission.tryEnter(count: group) {
+                    submit()
+                    admission.enterBlocking(count: group)
+                }
+                slots = group
+            }
+            slots -= 1
+            starts.value[i] = Measure.nanos()
+            batch.append(i)
+            if batch.count == 64 { submit() }
+        }
+        submit()
+        if slots > 0 { admission.leave(count: slots) }
         if n > 0 { finished.wait() }
         let wall = Double(Measure.nanos() - t0) / 1e9
         let cpu = Measure.processCPUSeconds() - cpu0

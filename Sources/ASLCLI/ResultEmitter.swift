@@ -1,3 +1,4 @@
+import ASL
 import Dispatch
 import Foundation
 import Synchronization
@@ -7,7 +8,7 @@ import Synchronization
 ///
 /// Executions complete on any thread and hand their line to ``complete(_:)``. In ordered mode
 /// a line waits in a reorder buffer until every earlier line is out. A line's share of the memory
-/// budget (`window`) is given back when the line has been handed to the output channel, not when
+/// budget (the engine's ``Admission``) is given back when the line has been handed to the output channel, not when
 /// its execution completes, so the reader (which takes budget before it reads) keeps input,
 /// executions and reorder buffer under `--max-memory`, and stops reading while stdout is not
 /// draining.
@@ -19,7 +20,7 @@ import Synchronization
 /// Wake-ups: while results are outstanding the writer polls (a short sleep after a small batch)
 /// rather than being signalled for every completion; completing threads signal it only when it
 /// sleeps with nothing outstanding. Ordered mode's reorder buffer is a ring indexed by sequence
-/// number (the window bounds how far ahead a completion can be).
+/// number (the memory budget bounds how far ahead a completion can be).
 final class ResultEmitter: @unchecked Sendable {
     struct Item {
         var seq: Int
@@ -32,10 +33,8 @@ final class ResultEmitter: @unchecked Sendable {
 
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var nextSeq = 0
-    /// Ordered mode: items waiting for an earlier one, at `seq & (pending.count - 1)`.
-    private var pending: [Item?]
-    private var ready: [Item] = []
+    /// Items handed over, in the order they arrived.
+    private var arrived: [Item] = []
     private var flushRequested = false
     private var poked = false
     private var totalItems: Int?
@@ -59,7 +58,8 @@ final class ResultEmitter: @unchecked Sendable {
     private let ordered: Bool
     /// Prefix each stdout record with its input line number and a tab (`--supervise`'s relay).
     var tagLines = false
-    private let window: Window
+    /// The engine's admission control, whose memory budget lines hold until written. Set once, before ``start()``.
+    var admission: Admission!
     /// Set once, before ``start()``.
     var channels: (stdout: OutputChannel, stderr: OutputChannel, extra: [OutputChannel])!
 
@@ -73,16 +73,12 @@ final class ResultEmitter: @unchecked Sendable {
 
     /// `start`: where the run starts (from the journal): position, lines done beyond it, and
     /// the definition and input identity every journal write records.
-    init(ordered: Bool, window: Window, journal: Journal?, start: JournalState, journalEveryResult: Bool = false) {
+    init(ordered: Bool, journal: Journal?, start: JournalState, journalEveryResult: Bool = false) {
         self.ordered = ordered
-        self.window = window
         self.journalEvery = journalEveryResult ? 1 : 1024
         self.journal = journal
         self.position = (start.offset, start.line)
         self.base = start
-        var capacity = 16
-        while capacity < 4096 { capacity <<= 1 }
-        pending = ordered ? Array(repeating: nil, count: capacity) : []
     }
 
     /// The first I/O failure (results or journal), if any: the run stops reading input.
@@ -111,36 +107,26 @@ final class ResultEmitter: @unchecked Sendable {
     func complete(_ item: Item) {
         var item = item
         let resultBytes = (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0)
-        window.charge(resultBytes)
+        admission.chargeMemory(resultBytes)
         item.cost += resultBytes
         condition.lock()
-        if ordered && item.seq != nextSeq {
-            if item.seq - nextSeq >= pending.count { growPending(toHold: item.seq) }
-            pending[item.seq & (pending.count - 1)] = item
-        } else {
-            ready.append(item)
-            if ordered {
-                nextSeq += 1
-                let mask = pending.count - 1
-                while let next = pending[nextSeq & mask] {
-                    pending[nextSeq & mask] = nil
-                    ready.append(next)
-                    nextSeq += 1
-                }
-            }
-        }
+        arrived.append(item)
         if writerIdle { wakeWriter() }
         condition.unlock()
     }
 
-    /// Call with `condition` locked: makes the ring big enough for `seq` (normally the window
-    /// size already fits; this covers windows over the initial capacity).
-    private func growPending(toHold seq: Int) {
-        var capacity = pending.count
-        while seq - nextSeq >= capacity { capacity <<= 1 }
-        var grown = [Item?](repeating: nil, count: capacity)
-        for case let item? in pending { grown[item.seq & (capacity - 1)] = item }
-        pending = grown
+    /// Hands over many lines at once (a batch's): one lock for all of them.
+    func complete(contentsOf items: [Item]) {
+        var resultBytes = 0
+        for item in items { resultBytes += (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0) }
+        admission.chargeMemory(resultBytes)
+        condition.lock()
+        for var item in items {
+            item.cost += (item.line.stdout?.count ?? 0) + (item.line.stderr?.count ?? 0)
+            arrived.append(item)
+        }
+        if writerIdle { wakeWriter() }
+        condition.unlock()
     }
 
     /// Call with `condition` locked: one signal per writer sleep, however many lines arrive.
@@ -186,6 +172,9 @@ final class ResultEmitter: @unchecked Sendable {
         let all = [stdout, stderr] + extra
         var lastBatch = 0
         var batch: [Item] = []
+        var incoming: [Item] = []
+        /// Ordered mode: items waiting for an earlier one (writer thread only).
+        var pending = ReorderRing<Item>()
         var poll = Self.pollMicroseconds
         while true {
             // Results outstanding and the last batch small: let completions accumulate instead of
@@ -194,7 +183,7 @@ final class ResultEmitter: @unchecked Sendable {
                 usleep(UInt32(Self.pollMicroseconds))
             }
             condition.lock()
-            while ready.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
+            while arrived.isEmpty && !flushRequested && !poked && !(totalItems.map { emitted >= $0 } ?? false) {
                 var deadline = nextDeadline(all)
                 if linesIn.load(ordering: .relaxed) > emitted {
                     // Results outstanding: poll, backing off while nothing completes.
@@ -216,15 +205,22 @@ final class ResultEmitter: @unchecked Sendable {
                 writerIdle = false
                 if !signalled { break }
             }
-            swap(&batch, &ready)
+            swap(&arrived, &incoming)
             let forced = flushRequested
             flushRequested = false
             poked = false
             let total = totalItems
             condition.unlock()
 
-            lastBatch = batch.count
-            if !batch.isEmpty { poll = Self.pollMicroseconds }
+            lastBatch = incoming.count
+            if !incoming.isEmpty { poll = Self.pollMicroseconds }
+            // Ordered mode: the ring holds items that came before an earlier one.
+            if ordered {
+                for item in incoming { pending.insert(item, seq: item.seq, into: &batch) }
+            } else {
+                swap(&batch, &incoming)
+            }
+            incoming.removeAll(keepingCapacity: true)
             var failedInBatch = 0
             var toStderr = false
             let tag = tagLines
@@ -260,7 +256,7 @@ final class ResultEmitter: @unchecked Sendable {
             if !batch.isEmpty {
                 var bytes = 0
                 for item in batch { bytes += item.cost }
-                window.release(bytes)
+                admission.releaseMemory(bytes)
             }
             emitted += batch.count
             if !batch.isEmpty {

@@ -263,8 +263,7 @@ struct Runner {
         }
         var skipper = LineSkipper(start.done)
 
-        let window = Window(bytes: options.maxMemory)
-        let emitter = ResultEmitter(ordered: options.ordered, window: window, journal: journal, start: start,
+        let emitter = ResultEmitter(ordered: options.ordered, journal: journal, start: start,
                                     journalEveryResult: options.isolate != nil)
         let poke: @Sendable () -> Void = { [emitter] in emitter.poke() }
         let progressOn = options.progress ?? (isatty(2) != 0)
@@ -275,14 +274,14 @@ struct Runner {
         if options.logLevel != .off {
             configuration.logLevel = options.logLevel
             switch options.logSink {
-            case "stdout": configuration.logSink = ChannelLogSink(stdout)
-            case "stderr": configuration.logSink = ChannelLogSink(stderr)
+            case "stdout": configuration.logSink = LineLogSink(append: stdout.append)
+            case "stderr": configuration.logSink = LineLogSink(append: stderr.append)
             case let file:
                 let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw MachineLoadError(description: "cannot open log sink '\(file)': \(errnoText(errno))", exitCode: ExitCode.ioError) }
                 let channel = OutputChannel(fd: fd, label: "log sink '\(file)'", onFirstByte: poke)
                 extra.append(channel)
-                configuration.logSink = ChannelLogSink(channel)
+                configuration.logSink = LineLogSink(append: channel.append)
             }
         }
         let pools = options.tasks.map { TaskWorkerPool(resource: $0.resource, command: $0.command, workers: options.taskWorkers) }
@@ -296,6 +295,7 @@ struct Runner {
         }
         if let threads = options.threads { configuration.workers = threads }
         configuration.maxInFlight = options.isolate == nil ? options.maxInFlight : 1
+        configuration.maxMemoryBytes = options.maxMemory
 
         var statsFile: StatsFile?
         if let path = options.statsPath {
@@ -305,24 +305,24 @@ struct Runner {
                                   linesIn: { [emitter] in emitter.linesIn.load(ordering: .relaxed) })
         }
 
+        let engine = Engine(configuration)
+        let admission = engine.admission
         emitter.channels = (stdout, stderr, extra)
         emitter.tagLines = options.tagLines
+        emitter.admission = admission
         emitter.start()
         let progress = progressOn ? ProgressReporter(emitter: emitter, channel: stderr, terminal: stderrIsTerminal,
                                                      onTick: { [statsFile] in statsFile?.write(final: false) }) : nil
 
-        let engine = Engine(configuration)
         let processor = LineProcessor(
             engine: engine, machine: machine, emitter: emitter,
             formatter: RecordFormatter(format: options.format, stateMachineArn: machine.arn),
             namePath: options.namePath, keepInput: options.format == .aws,
-            asyncSlots: options.async ? DispatchSemaphore(value: options.maxInFlight) : nil,
-            isolated: options.isolate != nil)
-        // Parsing, naming and starting happen on parser threads; this thread only splits lines.
-        let parserThreads = options.isolate == nil ? min(configuration.workers, ProcessInfo.processInfo.activeProcessorCount) : 1
-        let parsers = BatchQueue(threads: parserThreads) {
-            processor.process($0)
-        }
+            async: options.async)
+        // This thread only reads and splits lines. A batch of lines goes to one engine worker,
+        // which parses, names, runs and formats each line there (see `LineProcessor`).
+        let batches = LineBatches()
+        let isolated = options.isolate != nil
         var inputError: String?
         var sequence = 0
         var isolationStopped = false
@@ -332,7 +332,7 @@ struct Runner {
             } else {
                 try skipInput(0, count: start.offset - base.offset)
             }
-            var reader = InputReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
+            var reader = NDJSONReader(fileDescriptor: 0, startOffset: start.offset, startLine: start.line, maxLineBytes: 262_144)
             var stoppedEarly = false
             var bytes: [UInt8] = []
             var entries: [LineBatch.Entry] = []
@@ -340,23 +340,40 @@ struct Runner {
             entries.reserveCapacity(Self.batchLines)
             func submit() {
                 guard !entries.isEmpty else { return }
-                let batch = parsers.makeBatch()
+                let batch = batches.make()
                 swap(&batch.bytes, &bytes)
                 swap(&batch.entries, &entries)
                 emitter.linesIn.add(batch.entries.count, ordering: .relaxed)
-                parsers.submit(batch)
+                batches.started()
+                engine.onWorker { worker in
+                    processor.process(batch, on: worker)
+                    batches.finished(batch)
+                }
             }
             // Budget taken but not yet spent on lines read (negative: owed by the next taking).
             var credit = 0
-            let chunk = max(1, min(256 * 1024, window.limit / 8))
+            let chunk = max(1, min(256 * 1024, admission.memoryLimit / 8))
             var mayBlock = false
+            // Running slots taken for the next lines read.
+            var slots = 0
+            let slotGroup = max(1, min(Self.batchLines, admission.maxRunning / 8))
             reading: while true {
                 if credit <= 0 {
                     if emitter.ioFailure != nil { break reading }
-                    // Lines holding budget must reach the parsers before this thread waits for more.
-                    if !window.hasRoom { submit() }
-                    window.take(chunk)
+                    // Lines holding budget must reach the workers before this thread waits for more.
+                    if !admission.memoryHasRoom { submit() }
+                    admission.takeMemory(chunk)
                     credit += chunk
+                }
+                // Every line takes a running slot here, on this thread, so no engine worker ever
+                // waits for one. Slots come in groups (one wake-up per group, not per execution
+                // that ends); lines already batched go out before this thread waits.
+                if slots == 0 {
+                    if !admission.tryEnter(count: slotGroup) {
+                        submit()
+                        admission.enterBlocking(count: slotGroup)
+                    }
+                    slots = slotGroup
                 }
                 switch try reader.next(into: &bytes, mayBlock: mayBlock) {
                 case .line(let line):
@@ -367,8 +384,12 @@ struct Runner {
                         continue
                     }
                     credit -= LineProcessor.cost(of: line)
+                    slots -= 1  // the line's now
+                    // Isolated: nothing of this line happens before every earlier result is journaled.
+                    if isolated { emitter.waitUntilJournaled(before: sequence) }
                     entries.append(.init(seq: sequence, line: line))
                     sequence += 1
+                    if isolated { submit() }
                     if let limit = options.isolate, sequence >= limit {
                         stoppedEarly = true
                         break reading
@@ -384,12 +405,14 @@ struct Runner {
                 }
             }
             submit()
-            if credit > 0 { window.release(credit) }
+            if credit > 0 { admission.releaseMemory(credit) }
+            if slots > 0 { admission.leave(count: slots) }
             isolationStopped = stoppedEarly
         } catch {
             inputError = "cannot read input: \(errnoText(error.errno))"
         }
-        parsers.close()
+        // Every line has started its execution or written its rejection once this returns.
+        batches.waitUntilProcessed()
         if let failure = emitter.ioFailure {
             // Nobody is reading the results: stop now rather than wait for executions in flight.
             return Self.stopped(failure, stdout: stdout)
@@ -515,14 +538,18 @@ struct Runner {
         return ExitCode.ioError
     }
 
-    /// Lines per batch handed to a parser thread, and the byte size that ends a batch early.
+    /// Lines per batch handed to an engine worker, and the byte size that ends a batch early.
     static let batchLines = 64
     static let batchBytes = 64 * 1024
 }
 
-/// Turns batches of input lines into executions (on the parser threads): parses each line,
-/// names it, starts it, and hands its result line to the emitter when it finishes. Bad lines
-/// get their FAILED record here, in their place in the order.
+/// Turns a batch of input lines into results on one engine worker: parses each line, names it,
+/// runs its execution right there, and formats its result line. An execution that finishes
+/// without suspending never leaves the worker, and the batch's results go to the writer together
+/// when the batch ends (one hand-off per batch). One that suspends continues on the pool and
+/// hands its own line over when it ends. Bad lines get their FAILED record here, in their
+/// place in the order. Every line arrives holding a running slot (taken by the reader).
+
 final class LineProcessor: @unchecked Sendable {
     let engine: Engine
     let machine: StateMachine
@@ -530,51 +557,52 @@ final class LineProcessor: @unchecked Sendable {
     let formatter: RecordFormatter
     let namePath: ReferencePath?
     let keepInput: Bool
-    /// `--async`: bounds executions running after their acknowledgement was written.
-    let asyncSlots: DispatchSemaphore?
+    /// `--async`: write the acknowledgement when an execution starts, not its outcome.
+    let async: Bool
     private let executions = DispatchGroup()
 
-    /// `--isolate`: start each execution only once every earlier result is journaled.
-    let isolated: Bool
-
     init(engine: Engine, machine: StateMachine, emitter: ResultEmitter, formatter: RecordFormatter,
-         namePath: ReferencePath?, keepInput: Bool, asyncSlots: DispatchSemaphore?, isolated: Bool) {
-        self.isolated = isolated
+         namePath: ReferencePath?, keepInput: Bool, async: Bool) {
         self.engine = engine
         self.machine = machine
         self.emitter = emitter
         self.formatter = formatter
         self.namePath = namePath
         self.keepInput = keepInput
-        self.asyncSlots = asyncSlots
+        self.async = async
     }
 
     /// What a line holds of the memory budget until its result is written: its bytes and an
     /// execution's state (about a kilobyte parked on the timer wheel; counted generously).
-    static func cost(of line: InputLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
+    static func cost(of line: NDJSONLine) -> Int { (line.tooLong ? 0 : line.count) + executionBytes }
     static let executionBytes = 2048
 
     /// Waits for `--async` executions (whose results were written when they started).
     func waitForExecutions() { executions.wait() }
 
-    func process(_ batch: LineBatch) {
+    func process(_ batch: LineBatch, on worker: EngineWorker) {
+        let results = BatchResults(emitter: emitter)
         batch.bytes.withUnsafeBufferPointer { all in
             for entry in batch.entries {
-                start(entry.seq, entry.line, all)
+                start(entry.seq, entry.line, all, worker, results)
             }
         }
+        results.close()
     }
 
-    private func start(_ seq: Int, _ line: InputLine, _ all: UnsafeBufferPointer<UInt8>) {
-        let emitter = self.emitter
+    private func start(_ seq: Int, _ line: NDJSONLine, _ all: UnsafeBufferPointer<UInt8>,
+                       _ worker: EngineWorker, _ results: BatchResults) {
         let number = line.number, endOffset = line.endOffset, cost = Self.cost(of: line)
-        // Isolated: nothing of this line happens before every earlier result is journaled.
-        if isolated { emitter.waitUntilJournaled(before: seq) }
+        let admission = engine.admission
         @inline(__always) func emit(_ out: RecordFormatter.Line) {
-            emitter.complete(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
+            results.deliver(.init(seq: seq, line: out, lineNumber: number, endOffset: endOffset, cost: cost))
+        }
+        @inline(__always) func reject(_ out: RecordFormatter.Line) {
+            admission.leave()  // the slot the reader took for this line
+            emit(out)
         }
         if line.tooLong {
-            emit(formatter.rejected(
+            reject(formatter.rejected(
                 name: "line-\(number)", input: nil, error: "ValidationException",
                 cause: "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144 (line \(number) is \(line.count) bytes)",
                 now: WallClock.nowMilliseconds()))
@@ -585,7 +613,7 @@ final class LineProcessor: @unchecked Sendable {
         do {
             input = try JSONParser.parse(buffer: text)
         } catch {
-            emit(formatter.rejected(
+            reject(formatter.rejected(
                 name: "line-\(number)", input: Array(text), error: "InvalidExecutionInput",
                 cause: "Invalid State Machine Execution Input: '\(error.message)' (line \(number), column \(error.column))",
                 now: WallClock.nowMilliseconds()))
@@ -595,32 +623,32 @@ final class LineProcessor: @unchecked Sendable {
             fatalError("ASLX_FAULT_TRAP_ID: input line \(number) has id \(trap)")
         }
         let name: String
-        switch Self.executionName(input, path: namePath, line: number) {
+        switch ExecutionName.of(input, path: namePath, line: number) {
         case .success(let n): name = n
         case .failure(let problem):
-            emit(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
+            reject(formatter.rejected(name: "line-\(number)", input: Array(text), error: "InvalidName", cause: problem.cause,
                                     now: WallClock.nowMilliseconds()))
             return
         }
+        let emitter = self.emitter
         emitter.running.add(1, ordering: .relaxed)
-        if let asyncSlots {
+        if async {
+            // The running slot bounds these too (one parked gives its slot back).
             let now = WallClock.nowMilliseconds()
             executions.enter()
-            asyncSlots.wait()
             let executions = self.executions
-            let arn = engine.startWhenAdmitted(machine, input: input, name: name) { _ in
+            let arn = worker.start(machine, input: input, name: name, admitted: true) { _ in
                 emitter.running.subtract(1, ordering: .relaxed)
-                asyncSlots.signal()
                 executions.leave()
             }
             emit(formatter.acknowledgement(executionArn: arn, startDate: now))
         } else {
             let formatter = self.formatter
             let keptInput = keepInput ? Array(text) : []
-            engine.startWhenAdmitted(machine, input: input, name: name) { outcome in
+            worker.start(machine, input: input, name: name, admitted: true) { outcome in
                 emitter.running.subtract(1, ordering: .relaxed)
-                emitter.complete(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
-                                       lineNumber: number, endOffset: endOffset, cost: cost))
+                results.deliver(.init(seq: seq, line: formatter.outcome(outcome, input: keptInput),
+                                      lineNumber: number, endOffset: endOffset, cost: cost))
             }
         }
     }
@@ -628,34 +656,6 @@ final class LineProcessor: @unchecked Sendable {
     /// Fault injection for tests only: an input whose top-level `"id"` equals this environment
     /// variable traps the process when its execution is about to start.
     static let faultTrapId: String? = ProcessInfo.processInfo.environment["ASLX_FAULT_TRAP_ID"]
-
-    struct NameProblem: Error { var cause: String }
-
-    /// `line-N`, or the `--name-path` value checked against AWS's name rules.
-    static func executionName(_ input: JSONValue?, path namePath: ReferencePath?, line: Int) -> Result<String, NameProblem> {
-        guard let path = namePath else { return .success("line-\(line)") }
-        guard let input else { return .success("line-\(line)") }
-        let name: String
-        switch path.value(in: input) {
-        case .string(let s)?: name = s
-        case .number(let n)? where n.isIntegral: name = JSONWriter.string(.number(n))
-        case nil:
-            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects nothing in the input on line \(line)"))
-        case let other?:
-            return .failure(NameProblem(cause: "Invalid Name: the --name-path '\(path.text)' selects a \(other.typeName) on line \(line), not a string"))
-        }
-        if let problem = ExecutionName.problem(name) {
-            return .failure(NameProblem(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)"))
-        }
-        return .success(name)
-    }
-}
-
-/// Log events as whole lines on an output channel (never torn or interleaved mid-line).
-final class ChannelLogSink: LogSink {
-    let channel: OutputChannel
-    init(_ channel: OutputChannel) { self.channel = channel }
-    func write(_ event: LogEvent) { channel.append(JSONWriter.bytes(event.json)) }
 }
 
 extension ExitCode {

@@ -117,8 +117,8 @@ struct Supervisor {
             var text = line
             if text.last == 0x0A { text.removeLast() }
             if text.last == 0x0D { text.removeLast() }
-            if InputReader.isBlank(text) || skipper.skips(number) { continue }
-            let name = LineProcessor.executionName(try? JSONParser.parse(text), path: options.namePath, line: number)
+            if NDJSONReader.isBlank(text) || skipper.skips(number) { continue }
+            let name = ExecutionName.of(try? JSONParser.parse(text), path: options.namePath, line: number)
             let record = formatter.rejected(
                 name: (try? name.get()) ?? "line-\(number)", input: text, error: StatesError.runtime,
                 cause: "the executor stopped abnormally while running this execution (signal \(signal))",
@@ -369,7 +369,7 @@ final class OutputRelay: @unchecked Sendable {
     /// Appends `line` ("N\tRECORD\n") without its tag to `out` unless line N was passed on already.
     private func pass(_ line: [UInt8], into out: inout [UInt8]) {
         guard let tab = line.firstIndex(of: 0x09), let number = Int(String(decoding: line[..<tab], as: UTF8.self)) else {
-            if !InputReader.isBlank(line.dropLast()) { out.append(contentsOf: line) }
+            if !NDJSONReader.isBlank(line.dropLast()) { out.append(contentsOf: line) }
             return
         }
         lock.lock()

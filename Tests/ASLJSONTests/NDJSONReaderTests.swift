@@ -13,6 +13,16 @@ private func records(_ text: String, chunkSize: Int, maxLineBytes: Int = NDJSONR
     return out
 }
 
+/// The read end of a pipe holding `text`, its write end closed.
+private func closedPipe(holding text: String) throws -> Int32 {
+    var fds: [Int32] = [0, 0]
+    try #require(pipe(&fds) == 0)
+    let bytes = Array(text.utf8)
+    #expect(bytes.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } == bytes.count)
+    close(fds[1])
+    return fds[0]
+}
+
 private func line(_ number: Int, _ text: String) -> NDJSONRecord { .line(number: number, bytes: Array(text.utf8)) }
 
 @Suite("NDJSONReader")
@@ -73,15 +83,51 @@ struct NDJSONReaderTests {
 
     @Test("reads from a file descriptor (a pipe) in small chunks")
     func fileDescriptor() throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
-        let text = Array("{\"a\":1}\r\n\n[2]\n3".utf8)
-        #expect(text.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } == text.count)
-        close(fds[1])
-        defer { close(fds[0]) }
-        var reader = NDJSONReader(fileDescriptor: fds[0], chunkSize: 3)
+        let fd = try closedPipe(holding: "{\"a\":1}\r\n\n[2]\n3")
+        defer { close(fd) }
+        var reader = NDJSONReader(fileDescriptor: fd, chunkSize: 3)
         var out: [NDJSONRecord] = []
         while let record = reader.next() { out.append(record) }
         #expect(out == [line(1, "{\"a\":1}"), line(3, "[2]"), line(4, "3")])
+    }
+}
+
+@Suite("NDJSONReader, batching into a caller's buffer")
+struct NDJSONReaderBatchTests {
+    @Test("lines land back to back in the caller's buffer, with absolute end offsets and line numbers after the start")
+    func offsets() throws {
+        // Offsets:   0..8 "{\"a\":1}\r\n"  9 "\n"  10..13 "  \t\n"  14..17 "[2]\n"  18 "3"
+        let fd = try closedPipe(holding: "{\"a\":1}\r\n\n  \t\n[2]\n3")
+        defer { close(fd) }
+        var reader = NDJSONReader(fileDescriptor: fd, startOffset: 100, startLine: 10, chunkSize: 4)
+        var buffer: [UInt8] = Array("keep".utf8)
+        var lines: [NDJSONLine] = []
+        while case .line(let line) = try reader.next(into: &buffer, mayBlock: true) { lines.append(line) }
+        #expect(lines == [
+            NDJSONLine(number: 11, start: 4, count: 7, tooLong: false, endOffset: 109),
+            NDJSONLine(number: 14, start: 11, count: 3, tooLong: false, endOffset: 118),
+            NDJSONLine(number: 15, start: 14, count: 1, tooLong: false, endOffset: 119),
+        ])
+        #expect(String(decoding: buffer, as: UTF8.self) == "keep{\"a\":1}[2]3")
+    }
+
+    @Test("an empty pipe answers wouldBlock instead of blocking; a line too long appends nothing and its CR is not counted")
+    func wouldBlock() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        var reader = NDJSONReader(fileDescriptor: fds[0], chunkSize: 3, maxLineBytes: 4)
+        var buffer: [UInt8] = []
+        #expect(try reader.next(into: &buffer, mayBlock: false) == .wouldBlock)
+        let text = Array("12345\r\n1234\r\n".utf8)
+        #expect(text.withUnsafeBytes { write(fds[1], $0.baseAddress, $0.count) } == text.count)
+        #expect(try reader.next(into: &buffer, mayBlock: false)
+                == .line(NDJSONLine(number: 1, start: 0, count: 5, tooLong: true, endOffset: 7)))
+        #expect(buffer.isEmpty)
+        #expect(try reader.next(into: &buffer, mayBlock: false)
+                == .line(NDJSONLine(number: 2, start: 0, count: 4, tooLong: false, endOffset: 13)))
+        #expect(try reader.next(into: &buffer, mayBlock: false) == .wouldBlock)
+        close(fds[1])
+        #expect(try reader.next(into: &buffer, mayBlock: false) == .end)
     }
 }

@@ -16,6 +16,8 @@ enum EngineJob: Sendable {
     /// A task attempt's TimeoutSeconds passed; `flag` decides between it and the task's result.
     /// `heartbeat`: the limit was HeartbeatSeconds (States.HeartbeatTimeout) rather than TimeoutSeconds.
     case taskTimeout(Frame, ExecutionRun, OnceFlag, seconds: Double, heartbeat: Bool)
+    /// A caller's work on a worker (``Engine/onWorker(_:)``), e.g. a batch of input lines.
+    case work(@Sendable (WorkerContext<EngineJob>) -> Void)
 }
 
 /// Runs frames on the work-stealing pool: runnable frames are jobs, waits are timers, async
@@ -68,6 +70,8 @@ final class Driver: Sendable {
         case .wake(let frame, let run):
             run.unpark()
             step(frame, run: run, context)
+        case .work(let body):
+            body(context)
         case .deadline(let run):
             run.finish(.timedOut, output: nil, error: StatesError(StatesError.timeout, nil), worker: context.workerIndex)
         case .taskTimeout(let frame, let run, let flag, let seconds, let heartbeat):

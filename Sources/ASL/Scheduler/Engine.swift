@@ -40,6 +40,9 @@ public struct EngineConfiguration: Sendable {
     /// or a Retry backoff gives its slot back until it wakes (it then takes one back at once,
     /// overshooting briefly if need be), so parked executions are bounded only by the caller.
     public var maxInFlight = 10_000
+    /// The memory budget a streaming caller keeps through ``Engine/admission`` (bytes held for
+    /// work read and not yet written out); the engine itself only holds it for the caller.
+    public var maxMemoryBytes = Int.max
     /// Per-state statistics of the collector's machine (`aslx run --stats`); nil: none kept.
     public var statistics: StatisticsCollector?
 
@@ -59,7 +62,9 @@ public final class Engine: Sendable {
     public let configuration: EngineConfiguration
     let driver: Driver
     private let invokers = Mutex<[String: TaskInvoker]>([:])
-    private let gate: AdmissionGate
+    /// The one admission control: running slots (``EngineConfiguration/maxInFlight``) and the
+    /// caller's memory budget (``EngineConfiguration/maxMemoryBytes``).
+    public let admission: Admission
     private let statistics: StatisticsProbe?
     /// ``EngineConfiguration/resources`` plus the HTTP Task when enabled.
     private let resourceHandlers: [String: ResourceHandler]
@@ -69,7 +74,7 @@ public final class Engine: Sendable {
     /// Starts the engine's worker threads.
     public init(_ configuration: EngineConfiguration = EngineConfiguration()) {
         self.configuration = configuration
-        self.gate = AdmissionGate(limit: configuration.maxInFlight)
+        self.admission = Admission(running: configuration.maxInFlight, memoryBytes: configuration.maxMemoryBytes)
         self.jsonataEnvironment = configuration.environment.jsonata
         var handlers = configuration.resources
         if let http = configuration.http {
@@ -85,7 +90,7 @@ public final class Engine: Sendable {
     /// Runs one execution to its end (StartSyncExecution semantics). Waits for a slot first
     /// when ``EngineConfiguration/maxInFlight`` executions are already running.
     public func execute(_ machine: StateMachine, input: JSONValue, name: String? = nil) async -> ExecutionOutcome {
-        await gate.enter()
+        await admission.enter()
         return await withCheckedContinuation { continuation in
             _ = launch(machine, input: input, name: name, admitted: true) { outcome in
                 continuation.resume(returning: outcome)
@@ -98,7 +103,7 @@ public final class Engine: Sendable {
     @discardableResult
     public func submit(_ machine: StateMachine, input: JSONValue, name: String? = nil,
                        completion: @escaping @Sendable (ExecutionOutcome) -> Void = { _ in }) async -> String {
-        await gate.enter()
+        await admission.enter()
         return launch(machine, input: input, name: name, admitted: true, completion: completion)
     }
 
@@ -108,7 +113,7 @@ public final class Engine: Sendable {
     @discardableResult
     public func startWhenAdmitted(_ machine: StateMachine, input: JSONValue, name: String? = nil,
                                   completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
-        gate.enterBlocking()
+        admission.enterBlocking()
         return launch(machine, input: input, name: name, admitted: true, completion: completion)
     }
 
@@ -133,8 +138,10 @@ public final class Engine: Sendable {
     }
 
     /// Starts an execution; `admitted`: it holds an admission slot, given back when it ends.
-    private func launch(_ machine: StateMachine, input: JSONValue, name: String?, admitted: Bool,
-                        completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
+    /// `context`: run it at once on this worker (``EngineWorker``) instead of queueing it.
+    func launch(_ machine: StateMachine, input: JSONValue, name: String?, admitted: Bool,
+                on context: WorkerContext<EngineJob>? = nil,
+                completion: @escaping @Sendable (ExecutionOutcome) -> Void) -> String {
         let environment = configuration.environment
         let executionName = name ?? environment.uuid()
         let arn = "arn:aws:states:\(machine.region):\(machine.account):express:\(machine.name):\(executionName):\(environment.uuid())"
@@ -156,7 +163,7 @@ public final class Engine: Sendable {
             includeExecutionData: configuration.includeExecutionData, roleArn: configuration.roleArn,
             statistics: statistics, startNanos: statistics?.now() ?? 0,
             jsonataEnvironment: jsonataEnvironment)
-        let run = ExecutionRun(execution: execution, driver: driver, gate: admitted ? gate : nil, completion: completion)
+        let run = ExecutionRun(execution: execution, driver: driver, admission: admitted ? admission : nil, completion: completion)
         _ = execution.event("ExecutionStarted", previous: 0, details: ["input": .string(input.description), "inputDetails": ["truncated": false], "roleArn": .string(configuration.roleArn)])
         if let setupError {
             run.finish(.failed, output: nil, error: setupError)
@@ -167,7 +174,11 @@ public final class Engine: Sendable {
         if let t = machine.program.timeoutSeconds { limit = min(limit, Double(t)) }
         // The configured limit is the embedder's Double: bound it before converting.
         let deadline = limit > 0 ? Int64(min(limit, 99_999_999) * 1000) : 0
-        driver.start(frame, run: run, deadlineMilliseconds: deadline)
+        if let context {
+            Driver.run(.begin(frame, run, deadlineMilliseconds: deadline), context)
+        } else {
+            driver.start(frame, run: run, deadlineMilliseconds: deadline)
+        }
         return arn
     }
 }
@@ -182,12 +193,12 @@ final class ExecutionRun: Sendable {
     /// don't leave 5-minute timers behind).
     let deadlineTimer = Mutex<TimerHandle?>(nil)
     /// The admission slot this execution holds while it runs (nil: started without admission).
-    private let gate: AdmissionGate?
+    private let gate: Admission?
     /// Whether the top frame is parked (its slot given back) and whether the execution ended;
     /// under one lock so that a deadline ending a parked execution cannot give a slot back twice.
     private let admission = Mutex<(parked: Bool, ended: Bool)>((false, false))
 
-    init(execution: ExecutionState, driver: Driver, gate: AdmissionGate?, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
+    init(execution: ExecutionState, driver: Driver, admission gate: Admission?, completion: @escaping @Sendable (ExecutionOutcome) -> Void) {
         self.execution = execution
         self.driver = driver
         self.gate = gate

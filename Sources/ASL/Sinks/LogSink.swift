@@ -51,6 +51,30 @@ public struct LogEvent: Sendable {
         o["redrive_count"] = "0"
         return .object(o)
     }
+
+    /// ``json`` written straight into `w` (same bytes, without building the object first).
+    public func write(into w: inout JSONWriter) {
+        w.appendRaw("{\"id\":\"")
+        w.appendRaw(String(id).utf8)
+        w.appendRaw("\",\"type\":")
+        w.write(string: type)
+        w.appendRaw(",\"details\":")
+        w.write(.object(details))
+        w.appendRaw(",\"previous_event_id\":\"")
+        w.appendRaw(String(previousEventId).utf8)
+        w.appendRaw("\",\"event_timestamp\":\"")
+        w.appendRaw(String(timestampMilliseconds).utf8)
+        w.appendRaw("\",\"execution_arn\":")
+        w.write(string: executionArn)
+        w.appendRaw(",\"redrive_count\":\"0\"}")
+    }
+
+    /// The event as one NDJSON line's bytes (no newline).
+    public var bytes: [UInt8] {
+        var w = JSONWriter(capacity: 256)
+        write(into: &w)
+        return w.bytes
+    }
 }
 
 /// Receives execution log events. Called from worker threads; implementations must be thread-safe.
@@ -68,7 +92,7 @@ public final class NDJSONLogSink: LogSink, @unchecked Sendable {
 
     public func write(_ event: LogEvent) {
         var writer = JSONWriter(capacity: 256)
-        writer.write(event.json)
+        event.write(into: &writer)
         writer.appendRaw(byte: 0x0A)
         let bytes = writer.bytes
         lock.withLock {
@@ -82,6 +106,16 @@ public final class NDJSONLogSink: LogSink, @unchecked Sendable {
             }
         }
     }
+}
+
+/// Hands each log event, as one line's bytes (no newline), to a line writer: `aslx run` gives
+/// its buffered output channel's `append`, which never tears or interleaves lines.
+public final class LineLogSink: LogSink {
+    private let append: @Sendable ([UInt8]) -> Void
+
+    public init(append: @escaping @Sendable ([UInt8]) -> Void) { self.append = append }
+
+    public func write(_ event: LogEvent) { append(event.bytes) }
 }
 
 import Synchronization

@@ -1,8 +1,7 @@
-import ASL
 import ASLJSON
 
 /// What `aslx run` writes per input line.
-enum OutputFormat: String {
+public enum OutputFormat: String, Sendable {
     /// The result record: `{"executionArn", …, "status", "output" (a JSON value) | "error", "cause"}`.
     case record
     /// StartSyncExecution's response (ASL-REFERENCE §10.2): input and output as JSON text.
@@ -12,9 +11,9 @@ enum OutputFormat: String {
 }
 
 /// AWS's rules for execution names (StartExecution/StartSyncExecution `name`).
-enum ExecutionName {
+public enum ExecutionName {
     /// Why `name` is not a valid execution name, or nil if it is.
-    static func problem(_ name: String) -> String? {
+    public static func problem(_ name: String) -> String? {
         let count = name.unicodeScalars.count
         if count == 0 { return "it is empty" }
         if count > 80 { return "it is \(count) characters long, over the 80-character limit" }
@@ -28,21 +27,58 @@ enum ExecutionName {
         }
         return nil
     }
-}
 
-/// Builds the line written for each input line.
-struct RecordFormatter: Sendable {
-    let format: OutputFormat
-    let stateMachineArn: String
-
-    /// One output line: what goes to stdout and what goes to stderr (output format's failures).
-    struct Line: Sendable {
-        var stdout: [UInt8]?
-        var stderr: [UInt8]?
-        var failed: Bool
+    /// Why an input line gets no execution name (its FAILED record's `InvalidName` cause).
+    public struct Problem: Error, Sendable {
+        public var cause: String
     }
 
-    func outcome(_ outcome: ExecutionOutcome, input: [UInt8]) -> Line {
+    /// `line-N`, or the `--name-path` value checked against AWS's name rules.
+    public static func of(_ input: JSONValue?, path namePath: ReferencePath?, line: Int) -> Result<String, Problem> {
+        guard let path = namePath else { return .success("line-\(line)") }
+        guard let input else { return .success("line-\(line)") }
+        let name: String
+        switch path.value(in: input) {
+        case .string(let s)?: name = s
+        case .number(let n)? where n.isIntegral: name = JSONWriter.string(.number(n))
+        case nil:
+            return .failure(Problem(cause: "Invalid Name: the --name-path '\(path.text)' selects nothing in the input on line \(line)"))
+        case let other?:
+            return .failure(Problem(cause: "Invalid Name: the --name-path '\(path.text)' selects a \(other.typeName) on line \(line), not a string"))
+        }
+        if let problem = problem(name) {
+            return .failure(Problem(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)"))
+        }
+        return .success(name)
+    }
+}
+
+/// Builds the line written for each input line: a result record, an `--async`
+/// acknowledgement, or the FAILED record of input that never became an execution.
+public struct RecordFormatter: Sendable {
+    public let format: OutputFormat
+    public let stateMachineArn: String
+
+    public init(format: OutputFormat, stateMachineArn: String) {
+        self.format = format
+        self.stateMachineArn = stateMachineArn
+    }
+
+    /// One output line: what goes to stdout and what goes to stderr (output format's failures).
+    public struct Line: Sendable {
+        public var stdout: [UInt8]?
+        public var stderr: [UInt8]?
+        public var failed: Bool
+
+        public init(stdout: [UInt8]? = nil, stderr: [UInt8]? = nil, failed: Bool) {
+            self.stdout = stdout
+            self.stderr = stderr
+            self.failed = failed
+        }
+    }
+
+    /// The line for a finished execution; `input` (the line's bytes) is used by `.aws` only.
+    public func outcome(_ outcome: ExecutionOutcome, input: [UInt8]) -> Line {
         let failed = outcome.status != .succeeded
         switch format {
         case .record:
@@ -70,7 +106,7 @@ struct RecordFormatter: Sendable {
     }
 
     /// `outcome.record` serialized, written field by field without building the object first.
-    static func recordBytes(_ outcome: ExecutionOutcome) -> [UInt8] {
+    public static func recordBytes(_ outcome: ExecutionOutcome) -> [UInt8] {
         var w = JSONWriter(capacity: 384)
         w.appendRaw("{\"executionArn\":")
         w.write(string: outcome.executionArn)
@@ -129,7 +165,7 @@ struct RecordFormatter: Sendable {
     }
 
     /// A FAILED line for input that never became an execution (bad JSON, too long, bad name).
-    func rejected(name: String, input: [UInt8]?, error: String, cause: String, now: Int64) -> Line {
+    public func rejected(name: String, input: [UInt8]?, error: String, cause: String, now: Int64) -> Line {
         var o = JSONObject(minimumCapacity: 10)
         o["stateMachineArn"] = .string(stateMachineArn)
         o["name"] = .string(name)
@@ -155,7 +191,7 @@ struct RecordFormatter: Sendable {
     }
 
     /// `--async`: StartExecution's response.
-    func acknowledgement(executionArn: String, startDate: Int64) -> Line {
+    public func acknowledgement(executionArn: String, startDate: Int64) -> Line {
         Line(stdout: JSONWriter.bytes(["executionArn": .string(executionArn), "startDate": seconds(startDate)]), failed: false)
     }
 
