@@ -21,8 +21,12 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         @usableFromInline var capacity: Int
         /// Key → position, present only when `count > indexThreshold`.
         @usableFromInline var index: [String: Int]?
+        /// The object's ``JSONValue/sizeBound`` when it was recorded while the block was
+        /// uniquely owned (by the parser, or ``JSONObject/recordSizeBound()``); -1 when unknown.
+        /// Every mutation resets it, so a recorded bound always matches the fields.
+        @usableFromInline var sizeBound: Int
         @inlinable init(count: Int, capacity: Int, index: [String: Int]?) {
-            self.count = count; self.capacity = capacity; self.index = index
+            self.count = count; self.capacity = capacity; self.index = index; self.sizeBound = -1
         }
     }
 
@@ -40,6 +44,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         @inlinable var headerValue: Header { withUnsafeMutablePointerToHeader { $0.pointee } }
         @inlinable var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
         @inlinable var hasIndex: Bool { withUnsafeMutablePointerToHeader { $0.pointee.index != nil } }
+        @inlinable var sizeBound: Int { withUnsafeMutablePointerToHeader { $0.pointee.sizeBound } }
 
         deinit {
             // One element at a time: specialised destroy code instead of the generic
@@ -81,13 +86,17 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     }
 
     /// Takes `count` fields moved out of `fields`, which the caller has checked hold no
-    /// duplicate keys (the parser's path: one allocation, no re-hashing for small objects).
-    @usableFromInline init(movingUniqueFields fields: UnsafeMutablePointer<Field>, count: Int) {
+    /// duplicate keys (the parser's path: one allocation, no re-hashing for small objects);
+    /// `sizeBound` is their ``JSONValue/sizeBound``, which the parser adds up as it goes.
+    @usableFromInline init(movingUniqueFields fields: UnsafeMutablePointer<Field>, count: Int, sizeBound: Int) {
         guard count > 0 else { storage = Self.emptyStorage; return }
         storage = Storage.make(capacity: count)
         storage.withUnsafeMutablePointers { header, destination in
             destination.moveInitialize(from: fields, count: count)
             header.pointee.count = count
+            // Recorded now, while the block is ours alone: later size checks on this object
+            // (one per state in a workflow) then cost nothing.
+            header.pointee.sizeBound = sizeBound
         }
         if count > Self.indexThreshold { rebuildIndex() }
     }
@@ -161,10 +170,13 @@ public struct JSONObject: @unchecked Sendable, Hashable {
                     newFields.moveInitialize(from: oldFields, count: oldHeader.pointee.count)
                     oldHeader.pointee.count = 0
                 } else {
-                    newFields.initialize(from: oldFields, count: oldHeader.pointee.count)
+                    // One field at a time: specialised copies (retains) instead of the generic
+                    // value-witness loop that a bulk `initialize(from:count:)` runs.
+                    for i in 0..<oldHeader.pointee.count { (newFields + i).initialize(to: oldFields[i]) }
                 }
                 newHeader.pointee.count = header.count
                 newHeader.pointee.index = header.index
+                newHeader.pointee.sizeBound = header.sizeBound
             }
         }
         storage = copy
@@ -174,7 +186,10 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     public mutating func setValue(_ value: JSONValue, forKey key: String) {
         if let i = index(forKey: key) {
             makeUnique(capacity: count)
-            storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+            storage.withUnsafeMutablePointers { header, fields in
+                fields[i].value = value
+                header.pointee.sizeBound = -1
+            }
             return
         }
         let n = count
@@ -182,6 +197,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         storage.withUnsafeMutablePointers { header, fields in
             (fields + n).initialize(to: Field(key: key, value: value))
             header.pointee.count = n + 1
+            header.pointee.sizeBound = -1
             if header.pointee.index != nil { header.pointee.index![key] = n }
         }
         if n + 1 > Self.indexThreshold && !storage.hasIndex { rebuildIndex() }
@@ -191,7 +207,10 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     @inlinable public mutating func setValue(_ value: JSONValue, at i: Int) {
         precondition(i >= 0 && i < count, "JSONObject index out of range")
         makeUnique(capacity: count)
-        storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+        storage.withUnsafeMutablePointers { header, fields in
+            fields[i].value = value
+            header.pointee.sizeBound = -1
+        }
     }
 
     /// Removes the field `key` (later fields move up one position) and returns its value.
@@ -205,10 +224,54 @@ public struct JSONObject: @unchecked Sendable, Hashable {
             (fields + i).moveInitialize(from: fields + i + 1, count: n - i - 1)
             header.pointee.count = n - 1
             header.pointee.index = nil
+            header.pointee.sizeBound = -1
             return removed.value
         }
         if count > Self.indexThreshold { rebuildIndex() }
         return old
+    }
+
+    /// Computes this object's ``JSONValue/sizeBound`` and, when the object's storage is not
+    /// shared, records it so that later bounds of this object (or of values containing it)
+    /// read it instead of walking the fields. Call it after building an object.
+    public mutating func recordSizeBound() {
+        guard count > 0, isKnownUniquelyReferenced(&storage) else { return }
+        storage.withUnsafeMutablePointers { header, fields in
+            if header.pointee.sizeBound < 0 {
+                header.pointee.sizeBound = Self.fieldsSizeBound(UnsafeBufferPointer(start: fields, count: header.pointee.count))
+            }
+        }
+    }
+
+    /// The object's ``JSONValue/sizeBound``: recorded, or computed.
+    @inlinable public var sizeBound: Int {
+        let recorded = storage.sizeBound
+        if recorded >= 0 { return recorded }
+        return withFields { Self.fieldsSizeBound($0) }
+    }
+
+    /// `{}` plus, per field, its key (as a string, with `:` and `,`) and value.
+    @usableFromInline static func fieldsSizeBound(_ fields: UnsafeBufferPointer<Field>) -> Int {
+        var total = 2
+        for i in 0..<fields.count {
+            total &+= 4 &+ 6 &* fields[i].key.utf8.count &+ fields[i].value.sizeBound
+        }
+        return total
+    }
+
+    /// The bound as ``JSONValue/sizeBound(limit:)`` computes it, or `nil` past `budget`.
+    @usableFromInline func sizeBound(within budget: Int) -> Int? {
+        let recorded = storage.sizeBound
+        if recorded >= 0 { return recorded <= budget ? recorded : nil }
+        return withFields { fields -> Int? in
+            var total = 2
+            for i in 0..<fields.count {
+                total &+= 4 &+ 6 &* fields[i].key.utf8.count
+                guard total <= budget, let v = fields[i].value.sizeBound(limit: budget &- total) else { return nil }
+                total &+= v
+            }
+            return total <= budget ? total : nil
+        }
     }
 
     @usableFromInline mutating func rebuildIndex() {
