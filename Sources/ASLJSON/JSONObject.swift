@@ -21,12 +21,12 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         @usableFromInline var capacity: Int
         /// Key → position, present only when `count > indexThreshold`.
         @usableFromInline var index: [String: Int]?
-        /// The object's ``JSONValue/sizeBound`` when it was recorded while the block was
-        /// uniquely owned (by the parser, or ``JSONObject/recordSizeBound()``); -1 when unknown.
-        /// Every mutation resets it, so a recorded bound always matches the fields.
+        /// The object's ``JSONValue/sizeBound``, kept exact by every mutation (and added up by
+        /// the parser), so size checks never walk an object; -1 would mean unknown.
         @usableFromInline var sizeBound: Int
         @inlinable init(count: Int, capacity: Int, index: [String: Int]?) {
-            self.count = count; self.capacity = capacity; self.index = index; self.sizeBound = -1
+            self.count = count; self.capacity = capacity; self.index = index
+            self.sizeBound = count == 0 ? 2 : -1
         }
     }
 
@@ -185,11 +185,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     /// Replaces the value of `key` in place, or appends the field.
     public mutating func setValue(_ value: JSONValue, forKey key: String) {
         if let i = index(forKey: key) {
-            makeUnique(capacity: count)
-            storage.withUnsafeMutablePointers { header, fields in
-                fields[i].value = value
-                header.pointee.sizeBound = -1
-            }
+            setValue(value, at: i)
             return
         }
         let n = count
@@ -197,7 +193,8 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         storage.withUnsafeMutablePointers { header, fields in
             (fields + n).initialize(to: Field(key: key, value: value))
             header.pointee.count = n + 1
-            header.pointee.sizeBound = -1
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &+ 4 &+ 6 &* key.utf8.count &+ value.sizeBound }
             if header.pointee.index != nil { header.pointee.index![key] = n }
         }
         if n + 1 > Self.indexThreshold && !storage.hasIndex { rebuildIndex() }
@@ -208,8 +205,11 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         precondition(i >= 0 && i < count, "JSONObject index out of range")
         makeUnique(capacity: count)
         storage.withUnsafeMutablePointers { header, fields in
-            fields[i].value = value
-            header.pointee.sizeBound = -1
+            // Swapped out rather than read in place, so measuring the old value copies nothing.
+            var old = value
+            swap(&fields[i].value, &old)
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &- old.sizeBound &+ value.sizeBound }
         }
     }
 
@@ -224,26 +224,15 @@ public struct JSONObject: @unchecked Sendable, Hashable {
             (fields + i).moveInitialize(from: fields + i + 1, count: n - i - 1)
             header.pointee.count = n - 1
             header.pointee.index = nil
-            header.pointee.sizeBound = -1
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &- 4 &- 6 &* removed.key.utf8.count &- removed.value.sizeBound }
             return removed.value
         }
         if count > Self.indexThreshold { rebuildIndex() }
         return old
     }
 
-    /// Computes this object's ``JSONValue/sizeBound`` and, when the object's storage is not
-    /// shared, records it so that later bounds of this object (or of values containing it)
-    /// read it instead of walking the fields. Call it after building an object.
-    public mutating func recordSizeBound() {
-        guard count > 0, isKnownUniquelyReferenced(&storage) else { return }
-        storage.withUnsafeMutablePointers { header, fields in
-            if header.pointee.sizeBound < 0 {
-                header.pointee.sizeBound = Self.fieldsSizeBound(UnsafeBufferPointer(start: fields, count: header.pointee.count))
-            }
-        }
-    }
-
-    /// The object's ``JSONValue/sizeBound``: recorded, or computed.
+    /// The object's ``JSONValue/sizeBound`` (kept in the object: no walk).
     @inlinable public var sizeBound: Int {
         let recorded = storage.sizeBound
         if recorded >= 0 { return recorded }

@@ -46,10 +46,11 @@ public struct JSONParser {
 
     static func parseResult(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSONValue, JSONParserError> {
         // The scratch stacks start in stack memory (enough for typical events) and move to the
-        // heap only if a document needs more.
-        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 64) { values in
-            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: 64) { fields in
-                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 64) { spans in
+        // heap only if a document needs more. Each stays within the 1 KiB that
+        // `withUnsafeTemporaryAllocation` keeps on the stack (beyond it, it mallocs).
+        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: scratchCapacity(of: JSONValue.self)) { values in
+            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: scratchCapacity(of: JSONObject.Field.self)) { fields in
+                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: scratchCapacity(of: KeySpan.self)) { spans in
                     var reader = Reader(buffer: buffer, maxDepth: maxDepth, values: values, fields: fields, spans: spans)
                     defer { reader.destroy() }
                     return Result { () throws(JSONParserError) -> JSONValue in try reader.parseDocument() }
@@ -57,6 +58,11 @@ public struct JSONParser {
             }
         }
     }
+}
+
+/// How many `T` fit in 1 KiB (at least 8).
+@inline(__always) func scratchCapacity<T>(of type: T.Type) -> Int {
+    Swift.max(8, 1024 / MemoryLayout<T>.stride)
 }
 
 extension Reader {
@@ -248,7 +254,6 @@ struct Reader {
                 o[field.key] = field.value
             }
             fields.count = base
-            o.recordSizeBound()
             object = o
         }
         lastBound = object.sizeBound

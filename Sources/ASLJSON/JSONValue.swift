@@ -72,9 +72,8 @@ extension JSONValue {
     /// A cheap upper bound on the length in bytes of the compact serialization: every string
     /// byte counted as a 6-byte `\u00XX` escape, 32 bytes per number (or its digits, if more),
     /// 5 per literal, plus brackets, quotes and separators. It is additive over the tree, so a
-    /// subtree never measures more than its whole. Objects made by ``JSONParser`` (and those
-    /// whose builder called ``JSONObject/recordSizeBound()``) carry their bound, so this walks
-    /// only what was built otherwise.
+    /// subtree never measures more than its whole. Objects keep theirs up to date (the parser
+    /// adds it up, every mutation adjusts it), so this only walks arrays outside objects.
     public var sizeBound: Int {
         switch self {
         case .null, .bool: return 5

@@ -154,9 +154,10 @@ public struct JSONWriter {
         var s = string
         s.withUTF8 { utf8 in
             let n = utf8.count
-            // Worst case: every byte as \u00XX, plus quotes, prefix, suffix and 8 bytes of slack
-            // for whole-word stores.
-            withRoom(6 &* n &+ 12) { out in
+            // Room for quotes, prefix, suffix, 8 bytes of slack for whole-word stores and the
+            // escaped text: for short strings the worst case (every byte as \u00XX), for long
+            // ones what their escapes really need (so a long string does not grow the buffer 6×).
+            withRoom(n <= 32 ? 6 &* n &+ 12 : n &+ 12 &+ Self.escapeGrowth(utf8)) { out in
                 var o = 0
                 if let prefix { out[0] = prefix; o = 1 }
                 out[o] = 0x22; o += 1
@@ -196,6 +197,25 @@ public struct JSONWriter {
                 return o
             }
         }
+    }
+
+    /// How many bytes escaping adds to `utf8` (1 for `\\n`-style escapes, 5 for `\\u00XX`).
+    static func escapeGrowth(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let source = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        var growth = 0
+        var i = 0
+        while i < n {
+            if i + 8 <= n, !needsEscape(UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)) { i += 8; continue }
+            let c = source[i]
+            i += 1
+            switch c {
+            case 0x22, 0x5C, 0x08, 0x09, 0x0A, 0x0C, 0x0D: growth += 1
+            case 0..<0x20: growth += 5
+            default: break
+            }
+        }
+        return growth
     }
 
     /// Whether any byte of `word` is `"`, `\\` or below 0x20 (SWAR; bytes ≥ 0x80 are fine).
@@ -238,25 +258,41 @@ public enum JavaDouble {
 
     /// Writes Java's `Double.toString(d)` to `out` (room for ``maxLength`` bytes); returns the length.
     static func write(_ d: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        // A struct, not local functions over a captured counter: those would box it and pay a
+        // dynamic exclusivity check per call.
+        var cursor = Cursor(out: out)
+        if d.isNaN { cursor.put(0x4E); cursor.put(0x61); cursor.put(0x4E); return cursor.o }
+        if d.isInfinite {
+            if d < 0 { cursor.put(0x2D) }
+            for c in "Infinity".utf8 { cursor.put(c) }
+            return cursor.o
+        }
+        if d.sign == .minus { cursor.put(0x2D) }
+        if d == 0 { cursor.put(0x30); cursor.put(0x2E); cursor.put(0x30); return cursor.o }
+        let magnitude = d.magnitude
+        let start = cursor
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var cursor = start
+            cursor.format(magnitude, digits: digits)
+            return cursor.o
+        }
+    }
+
+    private struct Cursor {
+        let out: UnsafeMutablePointer<UInt8>
         var o = 0
-        @inline(__always) func put(_ byte: UInt8) { out[o] = byte; o += 1 }
-        @inline(__always) func put(_ digits: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) {
+        init(out: UnsafeMutablePointer<UInt8>) { self.out = out }
+        @inline(__always) mutating func put(_ byte: UInt8) { out[o] = byte; o += 1 }
+        @inline(__always) mutating func put(_ digits: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) {
             for i in range { out[o] = digits[i]; o += 1 }
         }
-        if d.isNaN { put(0x4E); put(0x61); put(0x4E); return o }
-        if d.isInfinite {
-            if d < 0 { put(0x2D) }
-            for c in "Infinity".utf8 { put(c) }
-            return o
-        }
-        if d.sign == .minus { put(0x2D) }
-        if d == 0 { put(0x30); put(0x2E); put(0x30); return o }
-        let magnitude = d.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+
+        /// Digits and layout of a positive finite `magnitude`.
+        mutating func format(_ magnitude: Double, digits: UnsafeMutableBufferPointer<UInt8>) {
             // Value = 0.d1d2…dn × 10^pointPos.
-            var (n, pointPos) = shortestDigits(magnitude, into: digits)
+            var (n, pointPos) = JavaDouble.shortestDigits(magnitude, into: digits)
             if n == 1 && magnitude < Double.leastNormalMagnitude {
-                (n, pointPos) = twoDigitsIfCloser(magnitude, digits: digits, n: n, pointPos: pointPos)
+                (n, pointPos) = JavaDouble.twoDigitsIfCloser(magnitude, digits: digits, n: n, pointPos: pointPos)
             }
             if magnitude >= 1e-3 && magnitude < 1e7 {
                 if pointPos <= 0 {
@@ -283,7 +319,6 @@ public enum JavaDouble {
                 put(UInt8(0x30 + e % 10))
             }
         }
-        return o
     }
 
     /// Shortest round-trip digits of a positive finite double (from Swift's `description`,

@@ -13,22 +13,22 @@ struct SizeBoundTests {
         #"{"a":1,"a":{"x":"dup"},"b":2}"#,
     ]
 
-    /// The same value rebuilt through the API (no recorded bounds anywhere).
-    static func rebuilt(_ value: JSONValue) -> JSONValue {
+    /// The bound by its definition, walking the whole value (independent of what objects keep).
+    static func walked(_ value: JSONValue) -> Int {
         switch value {
-        case .array(let a): return .array(a.map(rebuilt))
-        case .object(let o):
-            var copy = JSONObject()
-            for (k, v) in o { copy[k] = rebuilt(v) }
-            return .object(copy)
-        default: return value
+        case .null, .bool: return 5
+        case .number(.big(let digits)): return max(32, digits.utf8.count)
+        case .number: return 32
+        case .string(let s): return 2 + 6 * s.utf8.count
+        case .array(let a): return 2 + a.reduce(0) { $0 + 1 + walked($1) }
+        case .object(let o): return 2 + o.reduce(0) { $0 + 4 + 6 * $1.key.utf8.count + walked($1.value) }
         }
     }
 
     @Test("a parsed value's recorded bound equals the walked bound and covers its serialization", arguments: samples)
     func parsedBound(text: String) throws {
         let value = try JSONParser.parse(text)
-        let walked = Self.rebuilt(value).sizeBound
+        let walked = Self.walked(value)
         #expect(value.sizeBound == walked)
         #expect(walked >= JSONWriter.bytes(value).count)
         #expect(value.sizeBound(limit: walked) == walked)
@@ -43,28 +43,32 @@ struct SizeBoundTests {
         #expect(JSONValue.array([value]).sizeBound >= 62)
     }
 
-    @Test("every mutation forgets a recorded bound; recordSizeBound records the new one")
-    func mutationsReset() throws {
-        var object = try #require(try JSONParser.parse(#"{"a":"x","b":[1,2]}"#).objectValue)
+    @Test("every mutation keeps the bound exact", arguments: [3, 20])
+    func mutationsKeepIt(size: Int) throws {
+        let text = "{" + (0..<size).map { "\"k\($0)\":[\($0),\"s\"]" }.joined(separator: ",") + "}"
+        var object = try #require(try JSONParser.parse(text).objectValue)
         let before = object.sizeBound
-        object["a"] = .string(String(repeating: "y", count: 100))
-        #expect(object.sizeBound == before + 6 * 99)
+        #expect(before == Self.walked(.object(object)))
+        object["k0"] = .string(String(repeating: "y", count: 100))
+        #expect(object.sizeBound == Self.walked(.object(object)))
         object.setValue(.null, at: 1)
-        object["c"] = "z"
-        object.removeValue(forKey: "a")
-        let expected = Self.rebuilt(.object(object)).sizeBound
-        #expect(object.sizeBound == expected)
-        object.recordSizeBound()
-        #expect(object.sizeBound == expected)
-        #expect(JSONValue.object(object).sizeBound >= JSONWriter.bytes(.object(object)).count)
+        object["new"] = ["nested": [1, "two"]]
+        object.removeValue(forKey: "k2")
+        object["k0"] = nil
+        #expect(object.sizeBound == Self.walked(.object(object)))
+        var built = JSONObject()
+        #expect(built.sizeBound == 2)
+        built["a"] = .object(object)
+        built["b"] = 1.5
+        #expect(built.sizeBound == Self.walked(.object(built)))
+        #expect(JSONValue.object(built).sizeBound >= JSONWriter.bytes(.object(built)).count)
     }
 
-    @Test("a shared object is never written to: copies keep their own bounds")
+    @Test("copy-on-write: a copy's bound changes, the original's does not")
     func sharedCopies() throws {
         let parsed = try #require(try JSONParser.parse(#"{"k":"v"}"#).objectValue)
         var copy = parsed
         copy["k"] = "longer value"
-        copy.recordSizeBound()
         #expect(parsed.sizeBound == 2 + 4 + 6 + 2 + 6)
         #expect(copy.sizeBound == 2 + 4 + 6 + 2 + 6 * 12)
     }

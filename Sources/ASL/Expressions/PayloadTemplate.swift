@@ -65,8 +65,6 @@ public struct PayloadTemplate: Sendable {
                     let value = try slot.node.evaluate(context)
                     if slot.position >= 0 { object.setValue(value, at: slot.position) } else { object.setValue(value, forKey: slot.key) }
                 }
-                // The VM checks each state's output size: recording the bound now saves a walk.
-                object.recordSizeBound()
                 return .object(object)
             case .array(var array, let slots):
                 for slot in slots { array[slot.index] = try slot.node.evaluate(context) }
