@@ -21,8 +21,12 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         @usableFromInline var capacity: Int
         /// Key → position, present only when `count > indexThreshold`.
         @usableFromInline var index: [String: Int]?
+        /// The object's ``JSONValue/sizeBound``, kept exact by every mutation (and added up by
+        /// the parser), so size checks never walk an object; -1 would mean unknown.
+        @usableFromInline var sizeBound: Int
         @inlinable init(count: Int, capacity: Int, index: [String: Int]?) {
             self.count = count; self.capacity = capacity; self.index = index
+            self.sizeBound = count == 0 ? 2 : -1
         }
     }
 
@@ -40,6 +44,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         @inlinable var headerValue: Header { withUnsafeMutablePointerToHeader { $0.pointee } }
         @inlinable var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
         @inlinable var hasIndex: Bool { withUnsafeMutablePointerToHeader { $0.pointee.index != nil } }
+        @inlinable var sizeBound: Int { withUnsafeMutablePointerToHeader { $0.pointee.sizeBound } }
 
         deinit {
             // One element at a time: specialised destroy code instead of the generic
@@ -81,13 +86,17 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     }
 
     /// Takes `count` fields moved out of `fields`, which the caller has checked hold no
-    /// duplicate keys (the parser's path: one allocation, no re-hashing for small objects).
-    @usableFromInline init(movingUniqueFields fields: UnsafeMutablePointer<Field>, count: Int) {
+    /// duplicate keys (the parser's path: one allocation, no re-hashing for small objects);
+    /// `sizeBound` is their ``JSONValue/sizeBound``, which the parser adds up as it goes.
+    @usableFromInline init(movingUniqueFields fields: UnsafeMutablePointer<Field>, count: Int, sizeBound: Int) {
         guard count > 0 else { storage = Self.emptyStorage; return }
         storage = Storage.make(capacity: count)
         storage.withUnsafeMutablePointers { header, destination in
             destination.moveInitialize(from: fields, count: count)
             header.pointee.count = count
+            // Recorded now, while the block is ours alone: later size checks on this object
+            // (one per state in a workflow) then cost nothing.
+            header.pointee.sizeBound = sizeBound
         }
         if count > Self.indexThreshold { rebuildIndex() }
     }
@@ -161,10 +170,13 @@ public struct JSONObject: @unchecked Sendable, Hashable {
                     newFields.moveInitialize(from: oldFields, count: oldHeader.pointee.count)
                     oldHeader.pointee.count = 0
                 } else {
-                    newFields.initialize(from: oldFields, count: oldHeader.pointee.count)
+                    // One field at a time: specialised copies (retains) instead of the generic
+                    // value-witness loop that a bulk `initialize(from:count:)` runs.
+                    for i in 0..<oldHeader.pointee.count { (newFields + i).initialize(to: oldFields[i]) }
                 }
                 newHeader.pointee.count = header.count
                 newHeader.pointee.index = header.index
+                newHeader.pointee.sizeBound = header.sizeBound
             }
         }
         storage = copy
@@ -173,8 +185,7 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     /// Replaces the value of `key` in place, or appends the field.
     public mutating func setValue(_ value: JSONValue, forKey key: String) {
         if let i = index(forKey: key) {
-            makeUnique(capacity: count)
-            storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+            setValue(value, at: i)
             return
         }
         let n = count
@@ -182,6 +193,8 @@ public struct JSONObject: @unchecked Sendable, Hashable {
         storage.withUnsafeMutablePointers { header, fields in
             (fields + n).initialize(to: Field(key: key, value: value))
             header.pointee.count = n + 1
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &+ 4 &+ 6 &* key.utf8.count &+ value.sizeBound }
             if header.pointee.index != nil { header.pointee.index![key] = n }
         }
         if n + 1 > Self.indexThreshold && !storage.hasIndex { rebuildIndex() }
@@ -191,7 +204,13 @@ public struct JSONObject: @unchecked Sendable, Hashable {
     @inlinable public mutating func setValue(_ value: JSONValue, at i: Int) {
         precondition(i >= 0 && i < count, "JSONObject index out of range")
         makeUnique(capacity: count)
-        storage.withUnsafeMutablePointerToElements { $0[i].value = value }
+        storage.withUnsafeMutablePointers { header, fields in
+            // Swapped out rather than read in place, so measuring the old value copies nothing.
+            var old = value
+            swap(&fields[i].value, &old)
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &- old.sizeBound &+ value.sizeBound }
+        }
     }
 
     /// Removes the field `key` (later fields move up one position) and returns its value.
@@ -205,10 +224,43 @@ public struct JSONObject: @unchecked Sendable, Hashable {
             (fields + i).moveInitialize(from: fields + i + 1, count: n - i - 1)
             header.pointee.count = n - 1
             header.pointee.index = nil
+            let bound = header.pointee.sizeBound
+            if bound >= 0 { header.pointee.sizeBound = bound &- 4 &- 6 &* removed.key.utf8.count &- removed.value.sizeBound }
             return removed.value
         }
         if count > Self.indexThreshold { rebuildIndex() }
         return old
+    }
+
+    /// The object's ``JSONValue/sizeBound`` (kept in the object: no walk).
+    @inlinable public var sizeBound: Int {
+        let recorded = storage.sizeBound
+        if recorded >= 0 { return recorded }
+        return withFields { Self.fieldsSizeBound($0) }
+    }
+
+    /// `{}` plus, per field, its key (as a string, with `:` and `,`) and value.
+    @usableFromInline static func fieldsSizeBound(_ fields: UnsafeBufferPointer<Field>) -> Int {
+        var total = 2
+        for i in 0..<fields.count {
+            total &+= 4 &+ 6 &* fields[i].key.utf8.count &+ fields[i].value.sizeBound
+        }
+        return total
+    }
+
+    /// The bound as ``JSONValue/sizeBound(limit:)`` computes it, or `nil` past `budget`.
+    @usableFromInline func sizeBound(within budget: Int) -> Int? {
+        let recorded = storage.sizeBound
+        if recorded >= 0 { return recorded <= budget ? recorded : nil }
+        return withFields { fields -> Int? in
+            var total = 2
+            for i in 0..<fields.count {
+                total &+= 4 &+ 6 &* fields[i].key.utf8.count
+                guard total <= budget, let v = fields[i].value.sizeBound(limit: budget &- total) else { return nil }
+                total &+= v
+            }
+            return total <= budget ? total : nil
+        }
     }
 
     @usableFromInline mutating func rebuildIndex() {

@@ -46,10 +46,11 @@ public struct JSONParser {
 
     static func parseResult(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<JSONValue, JSONParserError> {
         // The scratch stacks start in stack memory (enough for typical events) and move to the
-        // heap only if a document needs more.
-        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: 64) { values in
-            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: 64) { fields in
-                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: 64) { spans in
+        // heap only if a document needs more. Each stays within the 1 KiB that
+        // `withUnsafeTemporaryAllocation` keeps on the stack (beyond it, it mallocs).
+        withUnsafeTemporaryAllocation(of: JSONValue.self, capacity: scratchCapacity(of: JSONValue.self)) { values in
+            withUnsafeTemporaryAllocation(of: JSONObject.Field.self, capacity: scratchCapacity(of: JSONObject.Field.self)) { fields in
+                withUnsafeTemporaryAllocation(of: KeySpan.self, capacity: scratchCapacity(of: KeySpan.self)) { spans in
                     var reader = Reader(buffer: buffer, maxDepth: maxDepth, values: values, fields: fields, spans: spans)
                     defer { reader.destroy() }
                     return Result { () throws(JSONParserError) -> JSONValue in try reader.parseDocument() }
@@ -57,6 +58,11 @@ public struct JSONParser {
             }
         }
     }
+}
+
+/// How many `T` fit in 1 KiB (at least 8).
+@inline(__always) func scratchCapacity<T>(of type: T.Type) -> Int {
+    Swift.max(8, 1024 / MemoryLayout<T>.stride)
 }
 
 extension Reader {
@@ -125,6 +131,9 @@ struct Reader {
     let smallStrings = smallStringLayoutVerified
     /// Whether the last string parsed contained an escape.
     var lastStringEscaped = false
+    /// ``JSONValue/sizeBound`` of the last value (or key) parsed: containers add up their
+    /// members' and record the sum in the object, so size checks need not walk parsed input.
+    var lastBound = 0
 
     init(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int, values: UnsafeMutableBufferPointer<JSONValue>,
          fields: UnsafeMutableBufferPointer<JSONObject.Field>, spans: UnsafeMutableBufferPointer<KeySpan>) {
@@ -184,9 +193,9 @@ struct Reader {
         case 0x2D, 0x30...0x39: return .number(try parseNumber())
         case 0x7B: return try parseObject(depth: depth + 1)
         case 0x5B: return try parseArray(depth: depth + 1)
-        case 0x74: try expectLiteral(0x65757274, "true"); return .bool(true)
-        case 0x66: position += 1; try expectLiteral(0x65736C61, "false", start: position - 1); return .bool(false)
-        case 0x6E: try expectLiteral(0x6C6C756E, "null"); return .null
+        case 0x74: try expectLiteral(0x65757274, "true"); lastBound = 5; return .bool(true)
+        case 0x66: position += 1; try expectLiteral(0x65736C61, "false", start: position - 1); lastBound = 5; return .bool(false)
+        case 0x6E: try expectLiteral(0x6C6C756E, "null"); lastBound = 5; return .null
         default: throw expected("Expected a JSON value")
         }
     }
@@ -204,22 +213,25 @@ struct Reader {
         if depth > maxDepth { throw error("Exceeds the maximum nesting depth of \(maxDepth)") }
         position += 1  // {
         skipWhitespace()
-        if !atEnd && current == 0x7D { position += 1; return .object(JSONObject()) }
+        if !atEnd && current == 0x7D { position += 1; lastBound = 2; return .object(JSONObject()) }
         // On error the scratch stacks are left as they are: the whole parse fails and
         // `destroy()` releases everything.
         let base = fields.count
+        var bound = 2
         while true {
             guard !atEnd, current == ascii_quote else {
                 throw expected("Expected a string key for object member")
             }
             let keyStart = position + 1
             let key = try parseString()
+            bound &+= lastBound &+ 2  // the key, its `:` and a `,`
             spans.push(KeySpan(start: keyStart, length: lastStringEscaped ? -1 : position - 1 - keyStart))
             skipWhitespace()
             guard !atEnd, current == 0x3A else { throw expected("Expected ':' after object key") }
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
+            bound &+= lastBound
             fields.push(JSONObject.Field(key: consume key, value: consume value))
             skipWhitespace()
             guard !atEnd else { throw error("Expected ',' or '}' after object member but found end of input") }
@@ -232,7 +244,7 @@ struct Reader {
         defer { spans.count = spanBase }
         let object: JSONObject
         if !hasDuplicateKeys(fieldBase: base, spanBase: spanBase, count: n) {
-            object = JSONObject(movingUniqueFields: fields.base + base, count: n)
+            object = JSONObject(movingUniqueFields: fields.base + base, count: n, sizeBound: bound)
             fields.count = base
         } else {
             // Rare: rebuild with last-one-wins semantics.
@@ -244,6 +256,7 @@ struct Reader {
             fields.count = base
             object = o
         }
+        lastBound = object.sizeBound
         return .object(object)
     }
 
@@ -275,10 +288,12 @@ struct Reader {
         if depth > maxDepth { throw error("Exceeds the maximum nesting depth of \(maxDepth)") }
         position += 1  // [
         skipWhitespace()
-        if !atEnd && current == 0x5D { position += 1; return .array([]) }
+        if !atEnd && current == 0x5D { position += 1; lastBound = 2; return .array([]) }
         let base = values.count
+        var bound = 2
         while true {
             values.push(try parseValue(depth: depth))
+            bound &+= 1 &+ lastBound
             skipWhitespace()
             guard !atEnd else { throw error("Expected ',' or ']' after array element but found end of input") }
             if current == 0x2C { position += 1; skipWhitespace(); continue }
@@ -292,6 +307,7 @@ struct Reader {
             initialized = n
         }
         values.count = base
+        lastBound = bound
         return .array(array)
     }
 
@@ -317,6 +333,7 @@ struct Reader {
             if c == ascii_quote {
                 let slice = UnsafeBufferPointer(start: buffer.baseAddress! + start + 1, count: p - start - 1)
                 position = p + 1
+                lastBound = 2 &+ 6 &* slice.count
                 if ascii {
                     let n = slice.count
                     guard smallStrings && n <= 15 else { return String(decoding: slice, as: UTF8.self) }
@@ -361,6 +378,7 @@ struct Reader {
                 guard let s = String(validating: bytes, as: UTF8.self) else {
                     throw error("Invalid UTF-8 in string", at: start)
                 }
+                lastBound = 2 &+ 6 &* bytes.count
                 return s
             }
             if c < 0x20 { throw error("Unescaped control character in string") }
@@ -433,6 +451,7 @@ struct Reader {
 
     mutating func parseNumber() throws(JSONParserError) -> JSONNumber {
         let start = position
+        lastBound = 32
         var negative = false
         if current == 0x2D { negative = true; position += 1 }
         guard !atEnd, current >= 0x30 && current <= 0x39 else {
@@ -494,7 +513,10 @@ struct Reader {
             }
         }
         let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
-        if !isFloat { return .big(String(decoding: slice, as: UTF8.self)) }
+        if !isFloat {
+            lastBound = Swift.max(32, slice.count)
+            return .big(String(decoding: slice, as: UTF8.self))
+        }
         // Clinger's fast path: an exact significand below 2^53 scaled by an exact power of ten
         // rounds correctly with one IEEE multiplication or division.
         let scale = exponent - fractionDigits

@@ -68,6 +68,47 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// A cheap upper bound on the length in bytes of the compact serialization: every string
+    /// byte counted as a 6-byte `\u00XX` escape, 32 bytes per number (or its digits, if more),
+    /// 5 per literal, plus brackets, quotes and separators. It is additive over the tree, so a
+    /// subtree never measures more than its whole. Objects keep theirs up to date (the parser
+    /// adds it up, every mutation adjusts it), so this only walks arrays outside objects.
+    public var sizeBound: Int {
+        switch self {
+        case .null, .bool: return 5
+        case .number(let n):
+            if case .big(let digits) = n { return Swift.max(32, digits.utf8.count) }
+            return 32
+        case .string(let s): return 2 &+ 6 &* s.utf8.count
+        case .array(let a):
+            var total = 2
+            for element in a { total &+= 1 &+ element.sizeBound }
+            return total
+        case .object(let o): return o.sizeBound
+        }
+    }
+
+    /// ``sizeBound`` when it is at most `limit`, else `nil` (found without walking further).
+    public func sizeBound(limit: Int) -> Int? {
+        switch self {
+        case .array(let a):
+            var total = 2
+            for element in a {
+                total &+= 1
+                guard total <= limit, let v = element.sizeBound(limit: limit &- total) else { return nil }
+                total &+= v
+            }
+            return total <= limit ? total : nil
+        case .object(let o):
+            return o.sizeBound(within: limit)
+        default:
+            let bound = sizeBound
+            return bound <= limit ? bound : nil
+        }
+    }
+}
+
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByFloatLiteral, ExpressibleByStringLiteral, ExpressibleByArrayLiteral,
     ExpressibleByDictionaryLiteral

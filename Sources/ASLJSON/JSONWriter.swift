@@ -12,20 +12,33 @@ import Darwin
 /// characters use `\b \t \n \f \r` or `\u00XX` (uppercase hex); integers are exact; doubles are
 /// printed as Java's `Double.toString` prints them (`1.0`, `0.001`, `1.0E7`, `1.5E-5`).
 public struct JSONWriter {
-    /// The output so far (UTF-8).
-    public private(set) var bytes: [UInt8]
+    /// The bytes written are `storage[0..<count]`; the rest is room to write into. Writing
+    /// straight into that room (one capacity check per string or number) costs far less than
+    /// an `Array.append` per piece. The array keeps the writer copy-on-write.
+    @usableFromInline var storage: [UInt8]
+    /// The number of bytes written.
+    public private(set) var count = 0
 
     /// An empty writer whose buffer has room for `capacity` bytes.
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: Swift.max(capacity, 16))
+    }
+
+    /// The output so far (UTF-8). Reading it trims the buffer's spare room (so it is not
+    /// copied); the next write makes room again.
+    public var bytes: [UInt8] {
+        mutating get {
+            if storage.count > count { storage.removeLast(storage.count - count) }
+            return storage
+        }
     }
 
     /// Serializes `value` into a new string.
     public static func string(_ value: JSONValue) -> String {
         var writer = JSONWriter()
         writer.write(value)
-        return String(decoding: writer.bytes, as: UTF8.self)
+        let n = writer.count
+        return writer.storage.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[0..<n]), as: UTF8.self) }
     }
 
     /// Serializes `value` into new bytes.
@@ -36,16 +49,39 @@ public struct JSONWriter {
     }
 
     /// Empties the buffer, keeping its capacity.
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    public mutating func reset() { count = 0 }
+
+    /// Calls `body` with room for at least `n` bytes at the end of the output; `body` returns
+    /// how many it wrote.
+    @inline(__always) mutating func withRoom(_ n: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if n > storage.count &- count { makeRoom(n) }
+        let start = count
+        count = start &+ storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
+    }
+
+    @inline(never) mutating func makeRoom(_ n: Int) {
+        storage.append(contentsOf: repeatElement(0, count: Swift.max(storage.count, n &+ 64)))
+    }
 
     /// Appends raw bytes (for callers composing records around values).
     public mutating func appendRaw(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        let n = text.utf8CodeUnitCount
+        withRoom(n) { out in out.initialize(from: text.utf8Start, count: n); return n }
     }
     /// Appends raw bytes.
-    public mutating func appendRaw(_ raw: some Sequence<UInt8>) { bytes.append(contentsOf: raw) }
+    public mutating func appendRaw(_ raw: some Sequence<UInt8>) {
+        let done: Void? = raw.withContiguousStorageIfAvailable { source in
+            withRoom(source.count) { out in
+                if let base = source.baseAddress { out.initialize(from: base, count: source.count) }
+                return source.count
+            }
+        }
+        if done == nil { for byte in raw { appendRaw(byte: byte) } }
+    }
     /// Appends one raw byte.
-    public mutating func appendRaw(byte: UInt8) { bytes.append(byte) }
+    public mutating func appendRaw(byte: UInt8) {
+        withRoom(1) { out in out[0] = byte; return 1 }
+    }
 
     /// Appends the compact serialization of `value`.
     public mutating func write(_ value: JSONValue) {
@@ -55,24 +91,24 @@ public struct JSONWriter {
         case .number(let n): write(n)
         case .string(let s): writeQuoted(s, prefix: nil, suffix: nil)
         case .array(let a):
-            bytes.append(0x5B)
+            appendRaw(byte: 0x5B)
             var first = true
             for element in a {
-                if !first { bytes.append(0x2C) }
+                if !first { appendRaw(byte: 0x2C) }
                 first = false
                 write(element)
             }
-            bytes.append(0x5D)
+            appendRaw(byte: 0x5D)
         case .object(let o):
-            if o.isEmpty { bytes.append(0x7B); bytes.append(0x7D); return }
+            if o.isEmpty { appendRaw("{}"); return }
             o.withFields { fields in
                 for i in 0..<fields.count {
-                    // `{"key":` or `,"key":` in one append.
+                    // `{"key":` or `,"key":` in one write.
                     writeQuoted(fields[i].key, prefix: i == 0 ? 0x7B : 0x2C, suffix: 0x3A)
                     write(fields[i].value)
                 }
             }
-            bytes.append(0x7D)
+            appendRaw(byte: 0x7D)
         }
     }
 
@@ -80,23 +116,27 @@ public struct JSONWriter {
     public mutating func write(_ number: JSONNumber) {
         switch number {
         case .int(let i): writeInt(i)
-        case .big(let s): bytes.append(contentsOf: s.utf8)
-        case .double(let d): JavaDouble.write(d, into: &bytes)
+        case .big(let s): appendRaw(s.utf8)
+        case .double(let d): withRoom(JavaDouble.maxLength) { JavaDouble.write(d, to: $0) }
         }
     }
 
     mutating func writeInt(_ value: Int64) {
-        if value == 0 { bytes.append(0x30); return }
-        var magnitude = value.magnitude
-        if value < 0 { bytes.append(0x2D) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { tmp in
+        withRoom(20) { out in
+            if value == 0 { out[0] = 0x30; return 1 }
+            var magnitude = value.magnitude
             var n = 0
+            if value < 0 { out[0] = 0x2D; n = 1 }
+            var digits = 0
+            var rest = magnitude
+            while rest > 0 { rest /= 10; digits += 1 }
+            var i = n &+ digits
             while magnitude > 0 {
-                tmp[n] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+                i -= 1
+                out[i] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
                 magnitude /= 10
-                n += 1
             }
-            while n > 0 { n -= 1; bytes.append(tmp[n]) }
+            return n &+ digits
         }
     }
 
@@ -107,23 +147,17 @@ public struct JSONWriter {
         writeQuoted(string, prefix: nil, suffix: nil)
     }
 
-    /// Writes `prefix`, the quoted escaped string, then `suffix`. Strings up to 160 bytes are
-    /// escaped into stack memory (under the 1 KiB limit for stack temporaries) and appended in one
-    /// call; longer ones stream in runs.
+    /// Writes `prefix`, the quoted escaped string, then `suffix`, straight into the buffer
+    /// (room for the worst case, every byte as `\u00XX`, is made first; clean 8-byte runs are
+    /// copied a word at a time).
     @inline(__always) mutating func writeQuoted(_ string: String, prefix: UInt8?, suffix: UInt8?) {
         var s = string
         s.withUTF8 { utf8 in
             let n = utf8.count
-            guard n <= 160 else {
-                if let prefix { bytes.append(prefix) }
-                writeEscaped(utf8)
-                if let suffix { bytes.append(suffix) }
-                return
-            }
-            // Worst case: every byte as \u00XX, plus quotes, prefix, suffix and 8 bytes of slack
-            // for whole-word stores.
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6 * 160 + 16) { temp in
-                let out = temp.baseAddress!
+            // Room for quotes, prefix, suffix, 8 bytes of slack for whole-word stores and the
+            // escaped text: for short strings the worst case (every byte as \u00XX), for long
+            // ones what their escapes really need (so a long string does not grow the buffer 6×).
+            withRoom(n <= 32 ? 6 &* n &+ 12 : n &+ 12 &+ Self.escapeGrowth(utf8)) { out in
                 var o = 0
                 if let prefix { out[0] = prefix; o = 1 }
                 out[o] = 0x22; o += 1
@@ -160,41 +194,28 @@ public struct JSONWriter {
                 }
                 out[o] = 0x22; o += 1
                 if let suffix { out[o] = suffix; o += 1 }
-                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
+                return o
             }
         }
     }
 
-    @inline(__always) mutating func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(0x22)
-        guard let raw = utf8.baseAddress else { bytes.append(0x22); return }
-        let count = utf8.count
-        var runStart = 0
+    /// How many bytes escaping adds to `utf8` (1 for `\\n`-style escapes, 5 for `\\u00XX`).
+    static func escapeGrowth(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let source = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        var growth = 0
         var i = 0
-        while i < count {
-            // Skip 8 clean bytes at a time.
-            while i + 8 <= count, !Self.needsEscape(UnsafeRawPointer(raw + i).loadUnaligned(as: UInt64.self)) { i += 8 }
-            guard i < count else { break }
-            let c = raw[i]
-            if c >= 0x20 && c != 0x22 && c != 0x5C { i += 1; continue }
-            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: raw + runStart, count: i - runStart)) }
+        while i < n {
+            if i + 8 <= n, !needsEscape(UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)) { i += 8; continue }
+            let c = source[i]
             i += 1
-            runStart = i
             switch c {
-            case 0x22: bytes.append(0x5C); bytes.append(0x22)
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x08: bytes.append(0x5C); bytes.append(0x62)
-            case 0x09: bytes.append(0x5C); bytes.append(0x74)
-            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-            case 0x0C: bytes.append(0x5C); bytes.append(0x66)
-            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-            default:
-                let hi = c >> 4, lo = c & 0xF
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, 0x30 + hi, lo < 10 ? 0x30 + lo : 0x37 + lo] as [UInt8])
+            case 0x22, 0x5C, 0x08, 0x09, 0x0A, 0x0C, 0x0D: growth += 1
+            case 0..<0x20: growth += 5
+            default: break
             }
         }
-        if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(start: raw + runStart, count: count - runStart)) }
-        bytes.append(0x22)
+        return growth
     }
 
     /// Whether any byte of `word` is `"`, `\\` or below 0x20 (SWAR; bytes ≥ 0x80 are fine).
@@ -224,42 +245,78 @@ public enum JavaDouble {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The longest text `write(_:to:)` produces (`-2.2250738585072014E-308` is 24 bytes).
+    static let maxLength = 32
+
     /// Appends Java's `Double.toString(d)` as UTF-8 to `bytes`.
     public static func write(_ d: Double, into bytes: inout [UInt8]) {
-        if d.isNaN { bytes.append(contentsOf: "NaN".utf8); return }
-        if d.isInfinite { bytes.append(contentsOf: (d < 0 ? "-Infinity" : "Infinity").utf8); return }
-        if d.sign == .minus { bytes.append(0x2D) }
-        if d == 0 { bytes.append(0x30); bytes.append(0x2E); bytes.append(0x30); return }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { out in
+            let n = write(d, to: out.baseAddress!)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: out[0..<n]))
+        }
+    }
+
+    /// Writes Java's `Double.toString(d)` to `out` (room for ``maxLength`` bytes); returns the length.
+    static func write(_ d: Double, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        // A struct, not local functions over a captured counter: those would box it and pay a
+        // dynamic exclusivity check per call.
+        var cursor = Cursor(out: out)
+        if d.isNaN { cursor.put(0x4E); cursor.put(0x61); cursor.put(0x4E); return cursor.o }
+        if d.isInfinite {
+            if d < 0 { cursor.put(0x2D) }
+            for c in "Infinity".utf8 { cursor.put(c) }
+            return cursor.o
+        }
+        if d.sign == .minus { cursor.put(0x2D) }
+        if d == 0 { cursor.put(0x30); cursor.put(0x2E); cursor.put(0x30); return cursor.o }
         let magnitude = d.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+        let start = cursor
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
+            var cursor = start
+            cursor.format(magnitude, digits: digits)
+            return cursor.o
+        }
+    }
+
+    private struct Cursor {
+        let out: UnsafeMutablePointer<UInt8>
+        var o = 0
+        init(out: UnsafeMutablePointer<UInt8>) { self.out = out }
+        @inline(__always) mutating func put(_ byte: UInt8) { out[o] = byte; o += 1 }
+        @inline(__always) mutating func put(_ digits: UnsafeMutableBufferPointer<UInt8>, _ range: Range<Int>) {
+            for i in range { out[o] = digits[i]; o += 1 }
+        }
+
+        /// Digits and layout of a positive finite `magnitude`.
+        mutating func format(_ magnitude: Double, digits: UnsafeMutableBufferPointer<UInt8>) {
             // Value = 0.d1d2…dn × 10^pointPos.
-            var (n, pointPos) = shortestDigits(magnitude, into: digits)
+            var (n, pointPos) = JavaDouble.shortestDigits(magnitude, into: digits)
             if n == 1 && magnitude < Double.leastNormalMagnitude {
-                (n, pointPos) = twoDigitsIfCloser(magnitude, digits: digits, n: n, pointPos: pointPos)
+                (n, pointPos) = JavaDouble.twoDigitsIfCloser(magnitude, digits: digits, n: n, pointPos: pointPos)
             }
             if magnitude >= 1e-3 && magnitude < 1e7 {
                 if pointPos <= 0 {
-                    bytes.append(0x30); bytes.append(0x2E)
-                    for _ in 0..<(-pointPos) { bytes.append(0x30) }
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<n]))
+                    put(0x30); put(0x2E)
+                    for _ in 0..<(-pointPos) { put(0x30) }
+                    put(digits, 0..<n)
                 } else if pointPos >= n {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<n]))
-                    for _ in 0..<(pointPos - n) { bytes.append(0x30) }
-                    bytes.append(0x2E); bytes.append(0x30)
+                    put(digits, 0..<n)
+                    for _ in 0..<(pointPos - n) { put(0x30) }
+                    put(0x2E); put(0x30)
                 } else {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[0..<pointPos]))
-                    bytes.append(0x2E)
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[pointPos..<n]))
+                    put(digits, 0..<pointPos)
+                    put(0x2E)
+                    put(digits, pointPos..<n)
                 }
             } else {
-                bytes.append(digits[0]); bytes.append(0x2E)
-                if n > 1 { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[1..<n])) } else { bytes.append(0x30) }
-                bytes.append(0x45)
+                put(digits[0]); put(0x2E)
+                if n > 1 { put(digits, 1..<n) } else { put(0x30) }
+                put(0x45)
                 var e = pointPos - 1
-                if e < 0 { bytes.append(0x2D); e = -e }
-                if e >= 100 { bytes.append(UInt8(0x30 + e / 100)) }
-                if e >= 10 { bytes.append(UInt8(0x30 + (e / 10) % 10)) }
-                bytes.append(UInt8(0x30 + e % 10))
+                if e < 0 { put(0x2D); e = -e }
+                if e >= 100 { put(UInt8(0x30 + e / 100)) }
+                if e >= 10 { put(UInt8(0x30 + (e / 10) % 10)) }
+                put(UInt8(0x30 + e % 10))
             }
         }
     }

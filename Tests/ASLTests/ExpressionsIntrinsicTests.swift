@@ -130,3 +130,20 @@ fileprivate func run(_ call: String, _ input: String = "{}", context: String = "
         #expect(throws: ExpressionCompileError.self) { try IntrinsicFunction(call) }
     }
 }
+
+/// `States.StringSplit` cuts on ASCII delimiters byte-wise and on others scalar-wise; both agree.
+@Suite struct IntrinsicSplitAndFormatTests {
+    @Test(arguments: [
+        ("States.StringSplit($.s, '-')", #"{"s":"é-ü--日本-"}"#, #"["é","ü","日本"]"#),
+        ("States.StringSplit($.s, '|~')", #"{"s":"|a~b|~c~"}"#, #"["a","b","c"]"#),
+        ("States.StringSplit($.s, '·|')", #"{"s":"a·b|c··"}"#, #"["a","b","c"]"#),
+        ("States.StringSplit($.s, '')", #"{"s":"a,b"}"#, #"["a,b"]"#),
+        ("States.StringSplit($.s, ',')", #"{"s":"a-very-long-part-beyond-fifteen-bytes,x"}"#, #"["a-very-long-part-beyond-fifteen-bytes","x"]"#),
+        ("States.Format('{}: {} {}', $.a, $.b, $.c)", #"{"a":"日本語のテキストです","b":-0.0,"c":12345678901234567890123}"#,
+         #""日本語のテキストです: -0.0 12345678901234567890123""#),
+    ])
+    func evaluates(call: String, input: String, expected: String) throws {
+        let c = ExpressionContext(input: try JSONParser.parse(input))
+        #expect(try IntrinsicFunction(call).evaluate(c) == JSONParser.parse(expected))
+    }
+}

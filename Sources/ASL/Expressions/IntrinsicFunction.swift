@@ -150,15 +150,16 @@ enum IntrinsicEvaluator {
             guard placeholders == args.count - 1 else {
                 throw IntrinsicFailure.formatArgumentCount(args.count - 1, placeholders: placeholders)
             }
-            var out = ""
+            // Built as UTF-8 bytes in one buffer, then made a String once.
+            var out = JSONWriter(capacity: 64)
             var next = 1
             for p in pieces {
                 switch p {
-                case .text(let t): out += t
+                case .text(let t): out.appendRaw(t.utf8)
                 case .placeholder: javaString(args[next], into: &out); next += 1
                 }
             }
-            return .string(out)
+            return .string(String(decoding: out.bytes, as: UTF8.self))
 
         case .stringToJson:
             let s = try string(0)
@@ -276,6 +277,7 @@ enum IntrinsicEvaluator {
 
         case .stringSplit:
             let s = try string(0)
+            if let parts = splitOnASCII(s, delimiters: try string(1)) { return .array(parts) }
             let delimiters = Set(try string(1).unicodeScalars)
             var parts: [JSONValue] = []
             var current = String.UnicodeScalarView()
@@ -344,26 +346,52 @@ enum IntrinsicEvaluator {
 
     /// Java `toString` of a Jackson-converted value: strings raw, objects `{k=v, k2=v2}`, arrays
     /// `[a, b]`, numbers and literals as JSON (AWS `States.Format`, [SNAP test_generic]).
-    static func javaString(_ value: JSONValue, into out: inout String) {
+    static func javaString(_ value: JSONValue, into out: inout JSONWriter) {
         switch value {
-        case .string(let s): out += s
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number: out += JSONWriter.string(value)
+        case .string(let s): out.appendRaw(s.utf8)
+        case .null: out.appendRaw("null")
+        case .bool(let b): out.appendRaw(b ? "true" : "false")
+        case .number(let n): out.write(n)
         case .array(let a):
-            out += "["
-            for (i, v) in a.enumerated() { if i > 0 { out += ", " }; javaString(v, into: &out) }
-            out += "]"
+            out.appendRaw("[")
+            for (i, v) in a.enumerated() { if i > 0 { out.appendRaw(", ") }; javaString(v, into: &out) }
+            out.appendRaw("]")
         case .object(let o):
-            out += "{"
+            out.appendRaw("{")
             var first = true
             for (k, v) in o {
-                if !first { out += ", " }
+                if !first { out.appendRaw(", ") }
                 first = false
-                out += k; out += "="
+                out.appendRaw(k.utf8); out.appendRaw("=")
                 javaString(v, into: &out)
             }
-            out += "}"
+            out.appendRaw("}")
+        }
+    }
+
+    /// `States.StringSplit` when every delimiter is ASCII: cuts the UTF-8 bytes directly (an
+    /// ASCII byte never occurs inside a multi-byte character, so each part stays valid UTF-8);
+    /// `nil` sends other delimiters to the general path. Empty parts are dropped, as AWS does.
+    static func splitOnASCII(_ s: String, delimiters: String) -> [JSONValue]? {
+        var low: UInt64 = 0, high: UInt64 = 0  // bit b: byte b (below 64, from 64) is a delimiter
+        for b in delimiters.utf8 {
+            guard b < 0x80 else { return nil }
+            if b < 64 { low |= 1 &<< UInt64(b) } else { high |= 1 &<< UInt64(b &- 64) }
+        }
+        var s = s
+        return s.withUTF8 { bytes in
+            var parts: [JSONValue] = []
+            var start = 0
+            func cut(_ end: Int) {
+                if end > start { parts.append(.string(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))) }
+            }
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                let isDelimiter = b < 64 ? (low &>> UInt64(b)) & 1 != 0 : b < 0x80 && (high &>> UInt64(b &- 64)) & 1 != 0
+                if isDelimiter { cut(i); start = i + 1 }
+            }
+            cut(bytes.count)
+            return parts
         }
     }
 }

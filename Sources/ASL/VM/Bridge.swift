@@ -72,40 +72,17 @@ enum Bridge {
         try condition.evaluate(context(f, input: input))
     }
 
-    /// Whether `value`'s serialization could exceed `limit` bytes: a cheap upper bound (every
-    /// string byte counted as a 6-byte escape), so only values that might be large get serialized.
+    /// Whether `value`'s serialization could exceed `limit` bytes: a cheap upper bound
+    /// (``JSONValue/sizeBound``), so only values that might be large get serialized.
     static func mayExceed(_ value: JSONValue, limit: Int) -> Bool {
-        var budget = limit
-        return exceedsBound(value, &budget)
+        value.sizeBound(limit: limit) == nil
     }
 
-    /// The measure `mayExceed` bounds (string bytes as 6-byte escapes, 32 per number, …) of
-    /// `value` when it is at most `limit`, else -1. It is additive over the tree, so a
-    /// subtree never measures more than its whole.
+    /// ``JSONValue/sizeBound`` of `value` when it is at most `limit`, else -1. It is additive
+    /// over the tree, so a subtree never measures more than its whole. Parsed objects and
+    /// template results carry their bound, so this rarely walks a value.
     static func sizeMetric(_ value: JSONValue, limit: Int) -> Int {
-        var budget = limit
-        return exceedsBound(value, &budget) ? -1 : limit - budget
-    }
-
-    private static func exceedsBound(_ value: JSONValue, _ budget: inout Int) -> Bool {
-        switch value {
-        case .null, .bool: budget -= 5
-        case .number: budget -= 32
-        case .string(let s): budget -= 2 + 6 * s.utf8.count
-        case .array(let a):
-            budget -= 2
-            for element in a {
-                budget -= 1
-                if exceedsBound(element, &budget) { return true }
-            }
-        case .object(let o):
-            budget -= 2
-            for i in 0..<o.count {
-                budget -= 4 + 6 * o.key(at: i).utf8.count
-                if exceedsBound(o.value(at: i), &budget) { return true }
-            }
-        }
-        return budget < 0
+        value.sizeBound(limit: limit) ?? -1
     }
 
     /// A numeric field given literally, by path, or by JSONata.
