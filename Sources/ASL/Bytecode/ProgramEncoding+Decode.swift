@@ -18,10 +18,14 @@ struct ProgramDecoder {
     /// Deepest nesting of JSON values, templates and Choice rules a payload may hold.
     static let maxDepth = 512
 
-    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// The file's format version: version 2 differs from 3 only in a Wait's literal `Timestamp`,
+    /// stored as its text.
+    private let version: UInt32
 
-    static func decode(_ payload: [UInt8]) throws(ProgramFileError) -> Program {
-        var d = ProgramDecoder(payload)
+    private init(_ bytes: [UInt8], version: UInt32) { self.bytes = bytes; self.version = version }
+
+    static func decode(_ payload: [UInt8], version: UInt32 = ProgramFile.formatVersion) throws(ProgramFileError) -> Program {
+        var d = ProgramDecoder(payload, version: version)
         let program = try d.program()
         try ProgramChecker.check(program)
         return program
@@ -411,6 +415,10 @@ struct ProgramDecoder {
             case ProgramTag.waitSeconds:
                 guard let n = try d.number() else { throw d.fail("Wait without Seconds") }
                 return .seconds(n)
+            case ProgramTag.waitTimestamp where d.version == 2:
+                let text = try d.str()
+                guard let t = Timestamp(text) else { throw d.fail("Wait Timestamp '\(text)' is not a timestamp") }
+                return .timestamp(t)
             case ProgramTag.waitTimestamp: return .timestamp(try d.timestamp())
             case ProgramTag.waitTimestampPath: return .timestampPath(try d.index(), source: try d.str())
             default: return .timestampJSONata(try d.index())

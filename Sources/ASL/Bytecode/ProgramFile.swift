@@ -48,8 +48,8 @@ public struct ProgramFileError: Error, Sendable, CustomStringConvertible {
 /// foreign file is a ``ProgramFileError``, never a crash.
 public enum ProgramFile {
     static let magic: [UInt8] = Array("ASLC".utf8)
-    /// The format version this aslx writes and reads (version 1 stored the definition's JSON;
-    /// version 2 a Wait's literal `Timestamp` as text).
+    /// The format version this aslx writes (version 1 stored the definition's JSON; version 2,
+    /// still read, stored a Wait's literal `Timestamp` as text, which loading parses).
     public static let formatVersion: UInt32 = 3
     /// Size of the fixed header in bytes.
     public static let headerSize = 20
@@ -81,8 +81,8 @@ public enum ProgramFile {
             throw ProgramFileError(.truncated, "truncated program file: \(bytes.count) bytes is shorter than the \(headerSize)-byte header")
         }
         let version = read(bytes, at: 4)
-        guard version == formatVersion else {
-            throw ProgramFileError(.unsupportedVersion, "program format version \(version) is not supported (this aslx reads version \(formatVersion)); recompile the definition with `aslx compile`")
+        guard version == formatVersion || version == 2 else {
+            throw ProgramFileError(.unsupportedVersion, "program format version \(version) is not supported (this aslx reads version \(formatVersion) and the older version 2); recompile the definition with `aslx compile`")
         }
         let flags = read(bytes, at: 8)
         guard flags == 0 else {
@@ -96,7 +96,7 @@ public enum ProgramFile {
         guard crc32(payload) == read(bytes, at: 16) else {
             throw ProgramFileError(.checksumMismatch, "corrupt program file (checksum mismatch)")
         }
-        return try ProgramDecoder.decode(Array(payload))
+        return try ProgramDecoder.decode(Array(payload), version: version)
     }
 
     static func append(_ v: UInt32, to out: inout [UInt8]) {
