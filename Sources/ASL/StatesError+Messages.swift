@@ -1,9 +1,8 @@
 import ASLJSON
+import JSONata
 
 // The causes aslx writes into execution errors, one factory per text, so AWS's wording can be
 // reviewed (and kept byte-identical: the conformance cases pin it) in this one file.
-// Inline causes still remain in the interpreter, the bridge, the bytecode checker, the sinks,
-// the scheduler and the CLI.
 
 // MARK: - Intrinsic functions (States.Runtime: "The function '…' had the following error: …")
 
@@ -249,5 +248,202 @@ extension StatesError {
 
     static func mockConfigUnmockedTask(testCase: String, machine: String, state: String, resource: String) -> StatesError {
         mockConfig("Test case '\(testCase)' of state machine '\(machine)' has no mocked response for Task state '\(state)' (Resource \(resource))")
+    }
+}
+
+// MARK: - Location prefix (every States.Runtime, QueryEvaluationError, IntrinsicFailure and ResultPathMatchFailure cause)
+
+extension StatesError {
+    /// What AWS puts before the cause of an error a state's own processing raised.
+    static func locationPrefix(state: String, enteredEventId: Int) -> String {
+        "An error occurred while executing the state '\(state)' (entered at the event id #\(enteredEventId)). "
+    }
+}
+
+// MARK: - Paths (JSONPath, ReferencePath, payload templates, Choice)
+
+extension StatesError {
+    /// A definite path that selected nothing (`InputPath`, `OutputPath`, `ItemsPath`, …);
+    /// `reason` is Jayway's explanation.
+    static func pathSelectsNothing(_ path: String, _ reason: String) -> StatesError {
+        .runtime("Invalid path '\(path)' : \(reason)")
+    }
+
+    /// A `ResultPath` that cannot be applied to the state's input.
+    static func resultPathNotApplicable(_ path: String, _ reason: String) -> StatesError {
+        StatesError(resultPathMatchFailure, "Invalid path '\(path)' : \(reason)")
+    }
+
+    /// A `.$` field (or a Fail state's `ErrorPath`/`CausePath`) whose path selects nothing;
+    /// `input` is the input as written.
+    static func fieldPathNotFound(_ path: String, field: String, input: String) -> StatesError {
+        .runtime("The JSONPath '\(path)' specified for the field '\(field)' could not be found in the input '\(input)'")
+    }
+
+    /// AWS: `Invalid path '$.x': The choice state's condition path references an invalid value.`
+    static func choicePathInvalid(_ path: String) -> StatesError {
+        .runtime("Invalid path '\(path)': The choice state's condition path references an invalid value.")
+    }
+
+    /// A Choice state none of whose rules matched, without a `Default`.
+    static let noChoiceMatchedError = StatesError(noChoiceMatched, "No Matches!")
+}
+
+// MARK: - JSONata (States.QueryEvaluationError)
+
+extension StatesError {
+    static func jsonataNotParsed(_ body: some StringProtocol, field: String, _ error: JSONataError) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The JSONata expression '\(body)' specified for the field '\(field)' could not be parsed. \(error.code): \(error.message)")
+    }
+
+    static func jsonataFailed(_ source: String, field: String, _ error: JSONataError) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The JSONata expression '\(source)' specified for the field '\(field)' threw an error during evaluation. \(error.code): \(error.message)")
+    }
+
+    static func jsonataUndefined(_ source: String, field: String) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The JSONata expression '\(source)' specified for the field '\(field)' returned nothing (undefined).")
+    }
+
+    static func jsonataUnsupportedResult(_ source: String, field: String) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The JSONata expression '\(source)' specified for the field '\(field)' returned an unsupported result type.")
+    }
+
+    /// A field that needs one type (`Items`: array, `Condition`: boolean) got another.
+    static func jsonataUnexpectedType(_ source: some StringProtocol, field: String, expected: String, _ value: JSONValue) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The JSONata expression '\(source)' specified for the field '\(field)' returned an unexpected result type. Expected '\(expected)', but was '\(value.typeName)' for value: \(value.description)")
+    }
+}
+
+// MARK: - Numeric fields (MaxConcurrency, ToleratedFailure*, TimeoutSeconds, HeartbeatSeconds)
+
+extension StatesError {
+    /// A `…Path` numeric field whose value is not a number of the field's kind.
+    static func pathNotNumber(field: String, quotedValue: String, isFloat: Bool, path: String) -> StatesError {
+        .runtime("The \(field) field refers to value \(quotedValue) which is not a valid \(isFloat ? "float" : "integer"): \(path)")
+    }
+
+    static func jsonataNotNumber(field: String, _ value: JSONValue) -> StatesError {
+        StatesError(queryEvaluationError, "The \(field) field must be a number but was: \(value.description)")
+    }
+
+    static func jsonataNotInt32(field: String, _ value: JSONValue) -> StatesError {
+        StatesError(queryEvaluationError, "The \(field) field must be an integer from -2147483648 to 2147483647 but was: \(value.description)")
+    }
+
+    /// `TimeoutSecondsPath`/`HeartbeatSecondsPath` selecting 0 or less; `text` is the number as AWS writes it.
+    static func pathNotPositive(field: String, _ text: String, path: String) -> StatesError {
+        .runtime("The \(field) field refers to value \"\(text)\" which is not a positive integer: \(path)")
+    }
+
+    static func jsonataNotPositive(field: String, _ text: String) -> StatesError {
+        StatesError(queryEvaluationError, "The \(field) field must be a positive integer but was: \(text)")
+    }
+}
+
+// MARK: - Wait
+
+extension StatesError {
+    static func secondsPathMissing(_ path: String) -> StatesError {
+        .runtime("The SecondsPath parameter does not reference an input value: \(path)")
+    }
+
+    static func secondsPathNotLong(_ path: String, _ value: JSONValue) -> StatesError {
+        .runtime("The SecondsPath parameter cannot be parsed as a long value: \(path) == \(value.description)")
+    }
+
+    static func secondsPathNegative(_ path: String, _ value: JSONValue) -> StatesError {
+        .runtime("The SecondsPath parameter references a negative value: \(path) == \(value.description)")
+    }
+
+    static let waitTooLong = StatesError.runtime("Wait state delay is too long.")
+
+    static func jsonataSecondsNegative(_ seconds: Int64) -> StatesError {
+        StatesError(queryEvaluationError, "The Seconds field must be a non-negative integer but was: \(seconds)")
+    }
+
+    static func timestampPathMissing(_ source: String) -> StatesError {
+        .runtime("The TimestampPath parameter does not reference an input value: \(source)")
+    }
+
+    /// `text` is the value selected (its string, else its JSON).
+    static func timestampPathNotTimestamp(_ source: String, _ text: String) -> StatesError {
+        .runtime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(source) == \(text)")
+    }
+
+    static func jsonataNotTimestamp(_ text: String) -> StatesError {
+        StatesError(queryEvaluationError,
+                    "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(text)")
+    }
+}
+
+// MARK: - Map
+
+extension StatesError {
+    /// Map input (or `ItemsPath`/`Items` result) that is not an array; `States.QueryEvaluationError`
+    /// in a JSONata state, `States.Runtime` in a JSONPath one.
+    static func mapInputNotArray(_ value: JSONValue, jsonata: Bool) -> StatesError {
+        StatesError(jsonata ? queryEvaluationError : runtime,
+                    "Map state input must be an array but was: \(value.description)")
+    }
+
+    static let toleratedFailureCountNegative = StatesError.runtime("ToleratedFailureCount cannot be negative.")
+    static let toleratedFailurePercentageRange = StatesError.runtime("ToleratedFailurePercentage must be between 0 and 100.")
+    static let toleratedFailureThresholdExceeded = StatesError(exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+}
+
+// MARK: - Data limits (States.DataLimitExceeded)
+
+extension StatesError {
+    static func resultTooLarge(state: String) -> StatesError {
+        StatesError(dataLimitExceeded,
+                    "The state/task '\(state)' returned a result with a size exceeding the maximum number of bytes service limit.")
+    }
+
+    static func variableTooLarge(_ variable: String, state: String, size: Int, limit: Int) -> StatesError {
+        StatesError(dataLimitExceeded,
+                    "The variable '\(variable)' assigned by the state '\(state)' has a size of \(size) bytes, exceeding the maximum of \(limit) bytes for a variable.")
+    }
+
+    static func assignTooLarge(state: String, size: Int, limit: Int) -> StatesError {
+        StatesError(dataLimitExceeded,
+                    "The Assign of the state '\(state)' has a size of \(size) bytes, exceeding the maximum of \(limit) bytes for one Assign.")
+    }
+
+    static func variablesTooLarge(state: String, total: Int, limit: Int) -> StatesError {
+        StatesError(dataLimitExceeded,
+                    "The state '\(state)' would bring the execution's variables to \(total) bytes, exceeding the maximum of \(limit) bytes for all variables of an execution.")
+    }
+}
+
+// MARK: - Task timeouts (scheduler)
+
+extension StatesError {
+    static func heartbeatTimedOut(after seconds: Double) -> StatesError {
+        StatesError(heartbeatTimeout, "The task sent no heartbeat for \(JavaDouble.format(seconds)) seconds.")
+    }
+
+    static func taskTimedOut(after seconds: Double) -> StatesError {
+        StatesError(timeout, "Task timed out after \(JavaDouble.format(seconds)) seconds.")
+    }
+}
+
+// MARK: - Execution names (a FAILED record's InvalidName cause)
+
+extension ExecutionName.Problem {
+    static func namePathSelectsNothing(_ path: String, line: Int) -> Self {
+        Self(cause: "Invalid Name: the --name-path '\(path)' selects nothing in the input on line \(line)")
+    }
+
+    static func namePathNotString(_ path: String, typeName: String, line: Int) -> Self {
+        Self(cause: "Invalid Name: the --name-path '\(path)' selects a \(typeName) on line \(line), not a string")
+    }
+
+    static func invalidName(_ name: String, line: Int, _ problem: String) -> Self {
+        Self(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)")
     }
 }

@@ -55,7 +55,7 @@ public struct ChoiceCondition: Sendable {
 
     /// AWS: `Invalid path '$.x': The choice state's condition path references an invalid value.`
     static func invalidPath(_ path: JSONPath) -> StatesError {
-        StatesError.runtime("Invalid path '\(path.text)': The choice state's condition path references an invalid value.")
+        StatesError.choicePathInvalid(path.text)
     }
 
     // MARK: Compilation

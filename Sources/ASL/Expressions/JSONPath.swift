@@ -146,7 +146,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     /// `Invalid path '$.x' : No results for path: $['x']`.
     public func select(_ context: ExpressionContext) throws(StatesError) -> JSONValue {
         if let v = evaluate(context) { return v }
-        throw StatesError.runtime("Invalid path '\(text)' : \(failureReason(context))")
+        throw StatesError.pathSelectsNothing(text, failureReason(context))
     }
 
     /// Jayway's explanation of why a definite path selected nothing (cold path).

@@ -87,8 +87,7 @@ struct JSONataTemplate: Sendable {
                 let expression = try JSONataExpression(String(body))
                 return .expression(expression, source: String(body), fieldPath: fieldPath)
             } catch {
-                throw StatesError(StatesError.queryEvaluationError,
-                                  "The JSONata expression '\(body)' specified for the field '\(fieldPath)' could not be parsed. \(error.code): \(error.message)")
+                throw StatesError.jsonataNotParsed(body, field: fieldPath, error)
             }
         case .object(let o):
             var constant = true
@@ -127,13 +126,8 @@ struct JSONataTemplate: Sendable {
             case .undefined, .function: return (nil, source, fieldPath)
             }
         } catch {
-            throw Self.evaluationError(error, source: source, fieldPath: fieldPath)
+            throw StatesError.jsonataFailed(source, field: fieldPath, error)
         }
-    }
-
-    static func evaluationError(_ error: JSONataError, source: String, fieldPath: String) -> StatesError {
-        StatesError(StatesError.queryEvaluationError,
-                    "The JSONata expression '\(source)' specified for the field '\(fieldPath)' threw an error during evaluation. \(error.code): \(error.message)")
     }
 
     private static func evaluate(_ node: Node, bindings: [(String, JSONValue)], environment: JSONataEnvironment) throws(StatesError) -> JSONValue {
@@ -144,16 +138,14 @@ struct JSONataTemplate: Sendable {
             do throws(JSONataError) {
                 result = try e.evaluateResult(input: nil, bindingList: bindings, environment: environment)
             } catch {
-                throw evaluationError(error, source: source, fieldPath: fieldPath)
+                throw StatesError.jsonataFailed(source, field: fieldPath, error)
             }
             switch result {
             case .value(let v): return v
             case .undefined:
-                throw StatesError(StatesError.queryEvaluationError,
-                                  "The JSONata expression '\(source)' specified for the field '\(fieldPath)' returned nothing (undefined).")
+                throw StatesError.jsonataUndefined(source, field: fieldPath)
             case .function:
-                throw StatesError(StatesError.queryEvaluationError,
-                                  "The JSONata expression '\(source)' specified for the field '\(fieldPath)' returned an unsupported result type.")
+                throw StatesError.jsonataUnsupportedResult(source, field: fieldPath)
             }
         case .object(let fields):
             var o = JSONObject(minimumCapacity: fields.count)

@@ -43,7 +43,7 @@ public struct PayloadTemplate: Sendable {
         }
 
         @usableFromInline static func missing(_ path: JSONPath, field: String, _ context: ExpressionContext) -> StatesError {
-            StatesError.runtime("The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(JSONWriter.string(context.input))'")
+            StatesError.fieldPathNotFound(path.text, field: field, input: JSONWriter.string(context.input))
         }
     }
 

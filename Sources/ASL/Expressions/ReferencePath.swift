@@ -41,7 +41,7 @@ public struct ReferencePath: Sendable, Hashable, CustomStringConvertible {
         if path.steps.isEmpty { return value }
         var result = root
         if Self.assign(value, at: path.steps[...], in: &result) { return result }
-        throw StatesError(StatesError.resultPathMatchFailure, "Invalid path '\(path.text)' : \(setFailureReason(root: root))")
+        throw StatesError.resultPathNotApplicable(path.text, setFailureReason(root: root))
     }
 
     private static func assign(_ value: JSONValue, at steps: ArraySlice<JSONPathStep>, in node: inout JSONValue) -> Bool {

@@ -77,8 +77,8 @@ final class Driver: Sendable {
         case .taskTimeout(let frame, let run, let flag, let seconds, let heartbeat):
             guard flag.claim() else { return }
             frame.resume = .task(.failure(heartbeat
-                ? StatesError(StatesError.heartbeatTimeout, "The task sent no heartbeat for \(JavaDouble.format(seconds)) seconds.")
-                : StatesError(StatesError.timeout, "Task timed out after \(JavaDouble.format(seconds)) seconds.")))
+                ? StatesError.heartbeatTimedOut(after: seconds)
+                : StatesError.taskTimedOut(after: seconds)))
             step(frame, run: run, context)
         }
     }
@@ -123,7 +123,7 @@ final class Driver: Sendable {
                 } catch let error as StatesError {
                     result = .failure(error)
                 } catch {
-                    result = .failure(StatesError(StatesError.taskFailed, String(describing: error)))
+                    result = .failure(StatesError.handlerFailed(error))
                 }
                 // A late result after the task timed out (or the execution ended) is dropped.
                 guard flag.claim() else { return }

@@ -42,12 +42,12 @@ public enum ExecutionName {
         case .string(let s)?: name = s
         case .number(let n)? where n.isIntegral: name = JSONWriter.string(.number(n))
         case nil:
-            return .failure(Problem(cause: "Invalid Name: the --name-path '\(path.text)' selects nothing in the input on line \(line)"))
+            return .failure(Problem.namePathSelectsNothing(path.text, line: line))
         case let other?:
-            return .failure(Problem(cause: "Invalid Name: the --name-path '\(path.text)' selects a \(other.typeName) on line \(line), not a string"))
+            return .failure(Problem.namePathNotString(path.text, typeName: other.typeName, line: line))
         }
         if let problem = problem(name) {
-            return .failure(Problem(cause: "Invalid Name: '\(name)' (line \(line)): \(problem)"))
+            return .failure(Problem.invalidName(name, line: line, problem))
         }
         return .success(name)
     }

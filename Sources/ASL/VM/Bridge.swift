@@ -102,16 +102,16 @@ enum Bridge {
             }
             // "Valid integer" is Java's `int`, as AWS parses it: 1e19 is not one.
             guard let number, isFloat || Int32(exactly: number) != nil else {
-                throw StatesError.runtime("The \(field) field refers to value \(quoted(value)) which is not a valid \(isFloat ? "float" : "integer"): \(path.text)")
+                throw StatesError.pathNotNumber(field: field, quotedValue: quoted(value), isFloat: isFloat, path: path.text)
             }
             return number
         case .jsonata(let t, let field):
             let value = try evaluate(f.execution.program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: field)
             guard case .number(let n) = value else {
-                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a number but was: \(value.description)")
+                throw StatesError.jsonataNotNumber(field: field, value)
             }
             guard field.hasPrefix("ToleratedFailurePercentage") || Int32(exactly: n.doubleValue) != nil else {
-                throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be an integer from -2147483648 to 2147483647 but was: \(value.description)")
+                throw StatesError.jsonataNotInt32(field: field, value)
             }
             return n.doubleValue
         }
@@ -129,9 +129,9 @@ enum Bridge {
         case .constant: return seconds
         case .path(let p, let field):
             let path = f.execution.program.paths[Int(p)]
-            throw StatesError.runtime("The \(field) field refers to value \"\(text)\" which is not a positive integer: \(path.text)")
+            throw StatesError.pathNotPositive(field: field, text, path: path.text)
         case .jsonata(_, let field):
-            throw StatesError(StatesError.queryEvaluationError, "The \(field) field must be a positive integer but was: \(text)")
+            throw StatesError.jsonataNotPositive(field: field, text)
         }
     }
 
@@ -148,7 +148,7 @@ enum Bridge {
         case .path(let p, let field):
             let path = program.paths[Int(p)]
             guard let value = path.evaluate(context(f, input: f.raw)) else {
-                throw StatesError.runtime("The JSONPath '\(path.text)' specified for the field '\(field)' could not be found in the input '\(f.raw.description)'")
+                throw StatesError.fieldPathNotFound(path.text, field: field, input: f.raw.description)
             }
             if case .string(let s) = value { return s }
             return value.description
@@ -175,38 +175,37 @@ enum Bridge {
         case .seconds(.path(let p, _)):
             let path = program.paths[Int(p)]
             guard let value = path.evaluate(context(f, input: f.value)) else {
-                throw StatesError.runtime("The SecondsPath parameter does not reference an input value: \(path.text)")
+                throw StatesError.secondsPathMissing(path.text)
             }
             guard case .number(let n) = value, let seconds = n.int64Value else {
-                throw StatesError.runtime("The SecondsPath parameter cannot be parsed as a long value: \(path.text) == \(value.description)")
+                throw StatesError.secondsPathNotLong(path.text, value)
             }
-            guard seconds >= 0 else { throw StatesError.runtime("The SecondsPath parameter references a negative value: \(path.text) == \(value.description)") }
-            guard seconds <= maxWaitSeconds else { throw StatesError.runtime("Wait state delay is too long.") }
+            guard seconds >= 0 else { throw StatesError.secondsPathNegative(path.text, value) }
+            guard seconds <= maxWaitSeconds else { throw StatesError.waitTooLong }
             return seconds * 1000
         case .seconds(let source):
             // JSONata: `number` checked the value is an integer within Int32.
             let seconds = try number(source, frame: f)
             guard seconds >= 0 else {
-                throw StatesError(StatesError.queryEvaluationError, "The Seconds field must be a non-negative integer but was: \(Int64(seconds))")
+                throw StatesError.jsonataSecondsNegative(Int64(seconds))
             }
-            guard seconds <= Double(maxWaitSeconds) else { throw StatesError.runtime("Wait state delay is too long.") }
+            guard seconds <= Double(maxWaitSeconds) else { throw StatesError.waitTooLong }
             return Int64(seconds) * 1000
         case .timestamp(let t):
             return max(0, t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock())
         case .timestampPath(let p, let source):
             let path = program.paths[Int(p)]
             guard let value = path.evaluate(context(f, input: f.value)) else {
-                throw StatesError.runtime("The TimestampPath parameter does not reference an input value: \(source)")
+                throw StatesError.timestampPathMissing(source)
             }
             guard case .string(let text) = value, let t = Timestamp(text) else {
-                throw StatesError.runtime("The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: \(source) == \(value.stringValue ?? value.description)")
+                throw StatesError.timestampPathNotTimestamp(source, value.stringValue ?? value.description)
             }
             return try delay(until: t, f)
         case .timestampJSONata(let t):
             let value = try evaluate(program.jsonataTemplates[Int(t)], frame: f, result: nil, errorOutput: nil, field: "Timestamp")
             guard case .string(let text) = value, let ts = Timestamp(text) else {
-                throw StatesError(StatesError.queryEvaluationError,
-                                  "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: \(value.stringValue ?? value.description)")
+                throw StatesError.jsonataNotTimestamp(value.stringValue ?? value.description)
             }
             return try delay(until: ts, f)
         }
@@ -214,7 +213,7 @@ enum Bridge {
 
     static func delay(until t: Timestamp, _ f: Frame) throws(StatesError) -> Int64 {
         let ms = t.epochSeconds * 1000 + Int64(t.nanoseconds / 1_000_000) - f.execution.environment.wallClock()
-        if ms > maxWaitSeconds * 1000 { throw StatesError.runtime("Wait state delay is too long.") }
+        if ms > maxWaitSeconds * 1000 { throw StatesError.waitTooLong }
         return max(0, ms)
     }
 
@@ -262,8 +261,7 @@ enum Bridge {
     static func evaluateCondition(_ template: JSONataTemplate, source: String, frame f: Frame) throws(StatesError) -> Bool {
         let value = try template.evaluate(bindings: bindings(template, f, result: nil, errorOutput: nil), environment: environment(f))
         guard case .bool(let b) = value else {
-            throw StatesError(StatesError.queryEvaluationError,
-                              "The JSONata expression '\(JSONataTemplate.body(source) ?? Substring(source))' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '\(value.typeName)' for value: \(value.description)")
+            throw StatesError.jsonataUnexpectedType(JSONataTemplate.body(source) ?? Substring(source), field: "Condition", expected: "boolean", value)
         }
         return b
     }

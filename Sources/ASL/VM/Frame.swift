@@ -160,7 +160,7 @@ final class ChildGroup: @unchecked Sendable {
                 if toleratedFailures < 0 || !isMap {
                     cause = error
                 } else {
-                    cause = StatesError(StatesError.exceedToleratedFailureThreshold, "The specified tolerated failure threshold was exceeded")
+                    cause = StatesError.toleratedFailureThresholdExceeded
                 }
                 if !resolved.exchange(true, ordering: .acquiringAndReleasing) {
                     parent.resume = .children(.failure(cause))

@@ -31,8 +31,7 @@ extension Interpreter {
         guard Bridge.mayExceed(value, limit: payloadLimit) else { return }
         if JSONWriter.bytes(value).count > payloadLimit {
             let name = f.execution.program.states[f.state].name
-            throw StatesError(StatesError.dataLimitExceeded,
-                              "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes service limit.")
+            throw StatesError.resultTooLarge(state: name)
         }
     }
 
@@ -69,21 +68,18 @@ extension Interpreter {
             let key = o.key(at: i)
             let size = VariableLimits.size(of: o.value(at: i))
             if size > VariableLimits.variableLimit {
-                throw StatesError(StatesError.dataLimitExceeded,
-                                  "The variable '\(key)' assigned by the state '\(name)' has a size of \(size) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for a variable.")
+                throw StatesError.variableTooLarge(key, state: name, size: size, limit: VariableLimits.variableLimit)
             }
             block += key.utf8.count + 4 + size
             replaced += f.variables.size(of: key)
             queued.append((key, o.value(at: i), size))
         }
         if block > VariableLimits.variableLimit {
-            throw StatesError(StatesError.dataLimitExceeded,
-                              "The Assign of the state '\(name)' has a size of \(block) bytes, exceeding the maximum of \(VariableLimits.variableLimit) bytes for one Assign.")
+            throw StatesError.assignTooLarge(state: name, size: block, limit: VariableLimits.variableLimit)
         }
         let total = f.execution.variableBytes - replaced + block
         if total > VariableLimits.executionLimit {
-            throw StatesError(StatesError.dataLimitExceeded,
-                              "The state '\(name)' would bring the execution's variables to \(total) bytes, exceeding the maximum of \(VariableLimits.executionLimit) bytes for all variables of an execution.")
+            throw StatesError.variablesTooLarge(state: name, total: total, limit: VariableLimits.executionLimit)
         }
         f.pendingAssign.append(contentsOf: queued)
     }

@@ -15,7 +15,7 @@ extension Interpreter {
             || error.error == StatesError.intrinsicFailure || error.error == StatesError.resultPathMatchFailure else { return error }
         var e = error
         let info = f.execution.program.states[f.state]
-        e.cause = "An error occurred while executing the state '\(info.name)' (entered at the event id #\(f.enteredEventId)). " + (error.cause ?? "")
+        e.cause = StatesError.locationPrefix(state: info.name, enteredEventId: f.enteredEventId) + (error.cause ?? "")
         return e
     }
 

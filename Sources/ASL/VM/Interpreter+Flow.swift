@@ -71,7 +71,7 @@ extension Interpreter {
             }
         }
         if let d = spec.defaultState { return d }
-        throw StatesError(StatesError.noChoiceMatched, "No Matches!")
+        throw StatesError.noChoiceMatchedError
     }
 
     /// `fail`: ends the frame with the Fail state's Error and Cause.

@@ -29,27 +29,25 @@ extension Interpreter {
             let template = program.jsonataTemplates[Int(t)]
             itemsValue = try Bridge.evaluate(template, frame: f, result: nil, errorOutput: nil, field: "Items")
             if case .array = itemsValue {} else if let source = template.singleExpressionSource {
-                throw StatesError(StatesError.queryEvaluationError,
-                                  "The JSONata expression '\(source)' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '\(itemsValue.typeName)' for value: \(itemsValue.description)")
+                throw StatesError.jsonataUnexpectedType(source, field: "Items", expected: "array", itemsValue)
             }
         } else {
             itemsValue = f.value
         }
         guard case .array(let items) = itemsValue else {
             let isJSONata = program.states[f.state].queryLanguage == .jsonata
-            throw StatesError(isJSONata ? StatesError.queryEvaluationError : StatesError.runtime,
-                              "Map state input must be an array but was: \(itemsValue.description)")
+            throw StatesError.mapInputNotArray(itemsValue, jsonata: isJSONata)
         }
         // `Bridge.number` bounds integer fields to Int32, so these conversions cannot trap.
         let maxConcurrency = try map.maxConcurrency.map { s throws(StatesError) in max(Int(try Bridge.number(s, frame: f)), 0) } ?? 0  // 0: unbounded
         var tolerated = -1
         if let count = map.toleratedFailureCount {
             tolerated = Int(try Bridge.number(count, frame: f))
-            guard tolerated >= 0 else { throw .runtime("ToleratedFailureCount cannot be negative.") }
+            guard tolerated >= 0 else { throw .toleratedFailureCountNegative }
         }
         if let percentage = map.toleratedFailurePercentage {
             let pct = try Bridge.number(percentage, frame: f)
-            guard pct >= 0 && pct <= 100 else { throw .runtime("ToleratedFailurePercentage must be between 0 and 100.") }
+            guard pct >= 0 && pct <= 100 else { throw .toleratedFailurePercentageRange }
             let byPct = Int((pct / 100 * Double(items.count)).rounded(.down))
             tolerated = max(tolerated, byPct)
         }

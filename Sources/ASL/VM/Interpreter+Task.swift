@@ -60,8 +60,7 @@ extension Interpreter {
             if case .task = execution.program.states[f.state].kind {
                 guard !Bridge.mayExceed(value, limit: payloadLimit) || JSONWriter.bytes(value).count <= payloadLimit else {
                     let name = execution.program.states[f.state].name
-                    throw StatesError(StatesError.dataLimitExceeded,
-                                      "The state/task '\(name)' returned a result with a size exceeding the maximum number of bytes service limit.")
+                    throw StatesError.resultTooLarge(state: name)
                 }
             }
         case .task(.failure(let error)):
